@@ -1,0 +1,53 @@
+package par
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+func TestSpanCoversEveryItemOnce(t *testing.T) {
+	for _, tc := range []struct{ n, parts int }{{0, 1}, {1, 3}, {10, 3}, {1000, 7}, {5, 5}, {3, 8}} {
+		seen := make([]int, tc.n)
+		prev := 0
+		for part := 0; part < tc.parts; part++ {
+			lo, hi := Span(tc.n, tc.parts, part)
+			if lo != prev || hi < lo || hi-lo > tc.n/tc.parts+1 {
+				t.Fatalf("Span(%d,%d,%d) = [%d,%d), previous end %d", tc.n, tc.parts, part, lo, hi, prev)
+			}
+			for i := lo; i < hi; i++ {
+				seen[i]++
+			}
+			prev = hi
+		}
+		if prev != tc.n {
+			t.Fatalf("n=%d parts=%d: spans end at %d", tc.n, tc.parts, prev)
+		}
+	}
+}
+
+func TestPoolRunsEveryPartOncePerRun(t *testing.T) {
+	for _, parts := range []int{1, 2, 5} {
+		p := New(parts)
+		counts := make([]atomic.Int64, parts)
+		fn := func(part int) { counts[part].Add(1) }
+		for range 100 {
+			p.Run(fn)
+		}
+		p.Close()
+		for i := range counts {
+			if got := counts[i].Load(); got != 100 {
+				t.Fatalf("parts=%d: part %d ran %d times, want 100", parts, i, got)
+			}
+		}
+	}
+}
+
+func TestPoolRunDoesNotAllocate(t *testing.T) {
+	p := New(2)
+	defer p.Close()
+	var sink [2]int
+	fn := func(part int) { sink[part]++ }
+	if a := testing.AllocsPerRun(100, func() { p.Run(fn) }); a != 0 {
+		t.Fatalf("Run allocates %v times per call", a)
+	}
+}

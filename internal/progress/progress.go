@@ -1,0 +1,105 @@
+// Package progress reports the progress of long work on stderr: a bar redrawn in place on
+// a terminal, and an occasional plain line otherwise (logs, CI), so a user always knows how
+// far a run has got and how long it has left.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Bar tracks done/total units of work. It is safe for concurrent use.
+type Bar struct {
+	mu       sync.Mutex
+	w        io.Writer
+	label    string
+	total    int
+	done     int
+	tty      bool
+	start    time.Time
+	last     time.Time
+	every    time.Duration
+	note     string
+	finished bool
+}
+
+// New returns a bar for total units written to w. When w is a terminal the bar is redrawn
+// at most ten times a second; otherwise a line is printed at most every interval (30 s if 0).
+func New(w io.Writer, label string, total int, interval time.Duration) *Bar {
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	b := &Bar{w: w, label: label, total: total, start: time.Now(), every: interval, tty: IsTerminal(w)}
+	if b.tty {
+		b.every = 100 * time.Millisecond
+	}
+	return b
+}
+
+// IsTerminal reports whether w is a character device such as a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// Add records n more units done, with an optional note (for example the current error).
+func (b *Bar) Add(n int, note string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done += n
+	if note != "" {
+		b.note = note
+	}
+	now := time.Now()
+	if b.done < b.total && now.Sub(b.last) < b.every {
+		return
+	}
+	b.last = now
+	b.draw(now)
+}
+
+// Finish draws the final state and ends the line.
+func (b *Bar) Finish() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.finished {
+		return
+	}
+	b.finished = true
+	b.draw(time.Now())
+	if b.tty {
+		fmt.Fprintln(b.w)
+	}
+}
+
+func (b *Bar) draw(now time.Time) {
+	elapsed := now.Sub(b.start)
+	frac := 0.0
+	if b.total > 0 {
+		frac = float64(b.done) / float64(b.total)
+	}
+	eta := "?"
+	if b.done > 0 && b.done <= b.total {
+		eta = (time.Duration(float64(elapsed) * (1/frac - 1))).Round(time.Second).String()
+	}
+	line := fmt.Sprintf("%s %d/%d (%.0f%%) elapsed %s ETA %s", b.label, b.done, b.total, 100*frac, elapsed.Round(time.Second), eta)
+	if b.note != "" {
+		line += " " + b.note
+	}
+	if b.tty {
+		const width = 24
+		n := int(frac * width)
+		n = min(max(n, 0), width)
+		fmt.Fprintf(b.w, "\r\x1b[K[%s%s] %s", strings.Repeat("#", n), strings.Repeat(" ", width-n), line)
+		return
+	}
+	fmt.Fprintln(b.w, line)
+}
