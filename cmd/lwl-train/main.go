@@ -1,0 +1,88 @@
+// Command lwl-train trains loss-free networks with the RRR optimizer, reruns the paper's
+// experiments, and inspects model bundles.
+//
+// Usage:
+//
+//	lwl-train <command> [flags] [arguments]
+//
+// Run "lwl-train <command> -h" for the flags of one command.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand of lwl-train. Each lives in its own file and registers itself
+// in commands from an init function, so that adding a command touches no other file.
+type command struct {
+	summary string
+	// run parses args (everything after the command name) and does the work. Results go to
+	// stdout, progress and diagnostics to stderr. A *usageError makes main print the
+	// command's usage and exit with status 2.
+	run func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{}
+
+// usageError reports a mistake in the command line itself.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "lwl-train trains neural networks without loss functions (RRR, Elser's \"Learning Without Loss\").\n\n")
+	fmt.Fprintf(w, "Usage:\n\n\tlwl-train <command> [flags] [arguments]\n\nCommands:\n\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "\t%-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(w, "\nRun \"lwl-train <command> -h\" for the flags of a command.\n")
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "lwl-train: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, args[1:], stdout, stderr)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "lwl-train %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "lwl-train %s: %v\n", args[0], err)
+		return 1
+	}
+}
