@@ -31,9 +31,11 @@ const (
 // eq. (52) of appendix B with c = Ω²/g2 (g2 the paper's g²) and r = Ω·y; the NMF form
 // (g → ∞, Ω = 1) has c = 0 and r = y. p = x·w, q = |x|²+|w|² and q > 2|p| (eq. 18), c ≥ 0.
 //
-// It takes Newton steps from u = 0 with the bracketing/bisection fallback of appendix B, at most
-// 50 steps, stopping when a step is below 1e-12 (relative to the distance to the nearer pole,
-// which is the reference's absolute 1e-12 at u = 0 and keeps precision near ±1).
+// It takes Newton steps from u = 0 with a bracketing/bisection fallback as in appendix B, at
+// most 50 steps, stopping when a step is below 1e-12 relative to the distance to the root's
+// pole (the reference's absolute 1e-12 at u = 0; relative keeps precision near ±1). The
+// Newton steps are taken in z = 1/(1∓u)² rather than in u (see solveBilinear): the same root,
+// but quadratic convergence also for roots next to a pole, where Newton in u is linear.
 //
 // Degenerate parameters, q ≤ 2|p| (x = ±w), have no root when the pole is missing on the side
 // where h does not change sign; BilinearRoot then returns the limiting multiplier −1 (for
