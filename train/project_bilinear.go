@@ -118,6 +118,12 @@ func solveBilinear(a, b, c, r float64) bilinearSol {
 		// Newton in z = 1/s² instead: s ← s/√(1 − 2·ds/s), which is s + ds to first order.
 		rho := 1 - 2*ds/s
 		ns := s / math.Sqrt(rho)
+		if rho > 0 && den > 0 && math.Abs(ns-s) < bilinearStepTol*s {
+			// Converged. Test this before the bracket: rounding can put a negligible step
+			// a hair outside it, and bisecting from there would stop short of the root.
+			s = min(max(ns, lo), hi)
+			break
+		}
 		if !(rho > 0 && den > 0 && ns > lo && ns < hi) {
 			ns = 0.5 * (lo + hi)
 			if ns == s {

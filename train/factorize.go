@@ -1,0 +1,132 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// FactorizeSettings configures a whole NMF run (section 4.3): exact NMF on one batch of all
+// the data, or online NMF on batches with warm starts.
+type FactorizeSettings struct {
+	NMFConfig
+	Beta         float64 // RRR step β; 0 means 1
+	Tol          float64 // stop a batch when RRR_err ≤ Tol; 0 means run every batch to the cap
+	IterPerBatch int     // RRR_iter, the cap on iterations per batch; must be positive
+	BatchSize    int     // items per batch; 0 means all rows in one batch (exact NMF)
+	Epochs       int     // passes over the data; 0 means 1
+	Seed         uint64  // seeds the initial features and the epoch shuffles
+
+	// Trace, if set, receives every iteration's RRR_err, numbered across the whole run.
+	Trace func(iter int, rrrErr float64)
+	// OnEpoch, if set, is called after every epoch with recon_err over the whole data.
+	OnEpoch func(epoch int, reconErr float64)
+}
+
+// Factorization is the result of Factorize.
+type Factorization struct {
+	Rows, D, C int
+	Features   []float64 // D×C row-major: feature i is column i, non-negative, norm Ω
+	Codes      []float64 // Rows×C: consensus codes (exact NMF) or encoder codes (online)
+	ReconErr   float64   // eq. (23) over the whole data
+	RRRErr     float64   // RRR_err of the last iteration
+	Iterations int       // RRR iterations over all batches
+	Work       int64     // weight-multiplies (eq. 24)
+	Elapsed    time.Duration
+	Stop       Stop // why the last batch stopped
+}
+
+// GWMs is the work in giga-weight-multiplies.
+func (f *Factorization) GWMs() float64 { return float64(f.Work) * 1e-9 }
+
+// NewRand returns the PCG generator that every seeded function of this package uses.
+func NewRand(seed uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+}
+
+// Factorize finds non-negative W (cols×Rank) and X (rows×Rank) with Y ≈ X·Wᵀ for the
+// row-major rows×cols matrix y, by RRR on the constraints of section 4.1.
+func Factorize(ctx context.Context, y []float64, rows, cols int, s FactorizeSettings) (*Factorization, error) {
+	if rows <= 0 || cols <= 0 || len(y) != rows*cols {
+		return nil, fmt.Errorf("train: Factorize: %d values for a %d×%d matrix", len(y), rows, cols)
+	}
+	for i, v := range y {
+		if v != v || v < 0 {
+			return nil, fmt.Errorf("train: Factorize: entry %d (row %d, column %d) is %v; NMF needs non-negative data", i, i/cols, i%cols, v)
+		}
+	}
+	if s.IterPerBatch <= 0 {
+		return nil, fmt.Errorf("%w: IterPerBatch = %d, want a positive cap", ErrSettings, s.IterPerBatch)
+	}
+	batch := s.BatchSize
+	if batch <= 0 || batch > rows {
+		batch = rows
+	}
+	epochs := max(s.Epochs, 1)
+	cfg := s.NMFConfig
+	if cfg.Workers == 0 && batch*cols*cfg.Rank < 1<<15 {
+		cfg.Workers = 1 // too small to pay for synchronisation
+	}
+	rng := NewRand(s.Seed)
+	n, err := NewNMF(cols, cfg, rng)
+	if err != nil {
+		return nil, err
+	}
+	defer n.Close()
+
+	f := &Factorization{Rows: rows, D: cols, C: cfg.Rank}
+	start := time.Now()
+	order := make([]int, rows)
+	for i := range order {
+		order[i] = i
+	}
+	buf := make([]float64, batch*cols)
+	iter := 0
+	settings := Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch}
+	if s.Trace != nil {
+		settings.Trace = func(i int, e float64) { s.Trace(iter+i, e) }
+	}
+	exact := batch == rows && epochs == 1
+	codes := make([]float64, rows*cfg.Rank)
+	for ep := 1; ep <= epochs; ep++ {
+		if !exact {
+			rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		for b := 0; b+batch <= rows; b += batch {
+			for r := 0; r < batch; r++ {
+				copy(buf[r*cols:(r+1)*cols], y[order[b+r]*cols:(order[b+r]+1)*cols])
+			}
+			if err := n.SetBatch(buf, batch); err != nil {
+				return nil, err
+			}
+			st, err := Solve(ctx, n, settings)
+			if err != nil {
+				return nil, err
+			}
+			iter += st.Iterations
+			f.Work += st.Work
+			f.Stop, f.RRRErr = st.Stop, st.Err
+			if st.Stop == StopCancelled {
+				return nil, ctx.Err()
+			}
+		}
+		if exact {
+			copy(codes, n.Codes())
+			f.ReconErr = n.ReconErr(y, codes, rows)
+		} else {
+			if err := n.Encode(codes, y, rows); err != nil {
+				return nil, err
+			}
+			f.ReconErr = n.ReconErr(y, codes, rows)
+		}
+		if s.OnEpoch != nil {
+			s.OnEpoch(ep, f.ReconErr)
+		}
+	}
+	f.Iterations = iter
+	f.Elapsed = time.Since(start)
+	f.Features = append([]float64(nil), n.Features()...)
+	f.Codes = codes
+	return f, nil
+}
