@@ -16,14 +16,14 @@ import (
 
 // Montage geometry: 40×40 images made of four 20×20 cells.
 const (
-	MontageSide  = 40                        // image width and height in pixels
-	MontagePixel = MontageSide * MontageSide // values per image (1600)
-	MontageCell  = MontageSide / 2           // cell width and height in pixels
-	MontageParts = 16                        // letter × position combinations
-	montageGlyph = MontageCell * MontageCell // pixels per cell
-	montageSeed2 = 0x6c776c2d6d6f6e74        // second PCG word ("lwl-mont")
-	montageFill  = float64(MontageCell - 2)  // largest glyph extent in pixels
-	montageRef   = 64.0                      // font size used to measure the glyphs
+	MontageSide      = 40                        // image width and height in pixels
+	MontagePixel     = MontageSide * MontageSide // values per image (1600)
+	MontageCell      = MontageSide / 2           // cell width and height in pixels
+	MontagePartCount = 16                        // letter × position combinations
+	montageGlyph     = MontageCell * MontageCell // pixels per cell
+	montageSeed2     = 0x6c776c2d6d6f6e74        // second PCG word ("lwl-mont")
+	montageFill      = float64(MontageCell - 2)  // largest glyph extent in pixels
+	montageRef       = 64.0                      // font size used to measure the glyphs
 )
 
 // MontageLetters are the letters of the montages, in part order.
@@ -37,7 +37,7 @@ const MontageLetters = "wxyz"
 // and otherwise holds one of the letters w, x, y, z (uniformly) in the plain (Go Regular)
 // or slanted (Go Italic) font (uniformly). A letter always lands at the same place in its
 // cell, centred and scaled to fill most of it (the same size in both fonts), so the data have an approximate
-// rank-16 non-negative factorization whose factors are the MontagePartsMatrix rows.
+// rank-16 non-negative factorization whose factors are near the MontageParts rows.
 //
 // The result depends only on n and seed (a PCG generator). Montage panics if n < 0.
 func Montage(n int, seed uint64) (Matrix, error) {
@@ -68,17 +68,27 @@ func MontageRand(n int, src rand.Source) (Matrix, error) {
 	return m, nil
 }
 
-// MontagePartsMatrix returns the 16 parts of the montage data, one 40×40 image per row:
+// MontageParts returns the 16 parts of the montage data, one 40×40 image per row:
 // part 4*position + letter holds letter MontageLetters[letter] at the given position
 // (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right) as the average of its plain
 // and slanted glyphs, and zero elsewhere. A successful rank-16 factorization of Montage
-// data recovers features close to these.
+// data recovers features close to these. It panics if the embedded Go fonts cannot be
+// rendered, which Montage reports as an error.
+func MontageParts() Matrix {
+	m, err := MontagePartsMatrix()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// MontagePartsMatrix is MontageParts returning the font error instead of panicking.
 func MontagePartsMatrix() (Matrix, error) {
 	g, err := montageGlyphs()
 	if err != nil {
 		return Matrix{}, err
 	}
-	m := NewMatrix(MontageParts, MontagePixel)
+	m := NewMatrix(MontagePartCount, MontagePixel)
 	var avg [montageGlyph]float64
 	for pos := range 4 {
 		for letter := range 4 {

@@ -172,11 +172,8 @@ func TestMontageGlyphsLargeCentredAndDistinct(t *testing.T) {
 }
 
 func TestMontageParts(t *testing.T) {
-	p, err := MontagePartsMatrix()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Rows != MontageParts || p.Cols != MontagePixel {
+	p := MontageParts()
+	if p.Rows != MontagePartCount || p.Cols != MontagePixel {
 		t.Fatalf("parts shape %d×%d", p.Rows, p.Cols)
 	}
 	g, _ := montageGlyphs()
