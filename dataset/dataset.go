@@ -67,6 +67,8 @@ type FormatError struct {
 	Err    error
 }
 
+// Error formats e as "dataset: name:line: column c: msg", leaving out the parts that are
+// unknown.
 func (e *FormatError) Error() string {
 	s := "dataset: "
 	if e.Name != "" {
@@ -88,4 +90,5 @@ func (e *FormatError) Error() string {
 	return s
 }
 
+// Unwrap returns the underlying cause, if any.
 func (e *FormatError) Unwrap() error { return e.Err }
