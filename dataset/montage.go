@@ -22,7 +22,7 @@ const (
 	MontagePartCount = 16                        // letter × position combinations
 	montageGlyph     = MontageCell * MontageCell // pixels per cell
 	montageSeed2     = 0x6c776c2d6d6f6e74        // second PCG word ("lwl-mont")
-	montageFill      = float64(MontageCell - 2)  // largest glyph extent in pixels
+	montageFill      = float64(MontageCell - 6)  // largest glyph extent in pixels (a 3-pixel margin)
 	montageRef       = 64.0                      // font size used to measure the glyphs
 )
 
@@ -36,7 +36,8 @@ const MontageLetters = "wxyz"
 // 2 bottom-left, 3 bottom-right. Independently, each cell is empty with probability 1/2,
 // and otherwise holds one of the letters w, x, y, z (uniformly) in the plain (Go Regular)
 // or slanted (Go Italic) font (uniformly). A letter always lands at the same place in its
-// cell, centred and scaled to fill most of it (the same size in both fonts), so the data have an approximate
+// cell, centred and scaled so that its larger glyph spans 14 of the 20 pixels (the same
+// size in both fonts; the paper does not give a size), so the data have an approximate
 // rank-16 non-negative factorization whose factors are near the MontageParts rows.
 //
 // The result depends only on n and seed (a PCG generator). Montage panics if n < 0.
