@@ -1,0 +1,118 @@
+package train
+
+import "math"
+
+// An Activation is the constraint set of a hidden node (eq. 26c): the triples (x, y, b) of
+// the node's consensus output x, pre-activation y and bias b that the activation allows.
+// Constraint sets need not be graphs of functions (figure 2), so an activation is given by
+// its projection, not by f.
+//
+// The network's metric on the triple is isotropic (eqs. 28, 30: the consensus x carries
+// weight outdeg, and so do y and b), so Project is the Euclidean nearest point. Adding an
+// activation means writing Project and Eval; the engine does not change.
+type Activation interface {
+	// Project returns the point of the set nearest to (x, y, b) in the Euclidean metric.
+	// It is called per item and node inside the RRR loop and must not allocate.
+	Project(x, y, b float64) (x2, y2, b2 float64)
+	// Eval is the forward evaluation f(z) at z = y − b, used for the warm start and for
+	// classification.
+	Eval(z float64) float64
+}
+
+// ReLU is the rectifier x = max(0, y − b), whose locus is two half-lines (section 5.2).
+type ReLU struct{}
+
+// Project implements Activation. It takes the nearer of (a) x = 0, y − b ≤ 0 (y and b move to
+// their midpoint when y > b) and (b) x = y − b ≥ 0 (the perpendicular foot on the line
+// x = y − b, s = (x − y + b)/3, replaced by (a)'s point when it would have x < 0), as the
+// reference programs do.
+func (ReLU) Project(x, y, b float64) (float64, float64, float64) {
+	// (a) the half-line x = 0, z ≤ 0.
+	ay, ab := y, b
+	if y > b {
+		m := 0.5 * (y + b)
+		ay, ab = m, m
+	}
+	da := x*x + (ay-y)*(ay-y) + (ab-b)*(ab-b)
+	// (b) the half-line x = z ≥ 0.
+	s := (x - y + b) / 3
+	bx, by, bb := x-s, y+s, b-s
+	if bx < 0 {
+		return 0, ay, ab
+	}
+	db := 3 * s * s
+	if db < da {
+		return bx, by, bb
+	}
+	return 0, ay, ab
+}
+
+// Eval implements Activation.
+func (ReLU) Eval(z float64) float64 { return math.Max(z, 0) }
+
+// Step is the step activation with a gap (figure 2): the union of {x = 0, y − b ≤ −Δ} and
+// {x = 1, y − b ≥ Δ}. Its forward evaluation is the plain step (z ≤ 0 → 0, else 1).
+type Step struct{ Delta float64 }
+
+// Project implements Activation: the nearer of the two pieces, each reached by moving y and b
+// equally and oppositely onto the boundary of its half-plane when outside it. Ties go to x = 0.
+func (s Step) Project(x, y, b float64) (float64, float64, float64) {
+	x0, y0, b0, d0 := stepPiece(0, -1, s.Delta, x, y, b)
+	x1, y1, b1, d1 := stepPiece(1, 1, s.Delta, x, y, b)
+	if d1 < d0 {
+		return x1, y1, b1
+	}
+	return x0, y0, b0
+}
+
+// stepPiece projects onto {x = level, sign·(y − b) ≥ Δ} and returns the squared distance.
+func stepPiece(level, sign, delta, x, y, b float64) (float64, float64, float64, float64) {
+	dx := x - level
+	v := delta - sign*(y-b) // violation of sign·z ≥ Δ
+	if v <= 0 {
+		return level, y, b, dx * dx
+	}
+	h := 0.5 * v * sign
+	return level, y + h, b - h, dx*dx + 2*h*h
+}
+
+// Eval implements Activation.
+func (Step) Eval(z float64) float64 {
+	if z <= 0 {
+		return 0
+	}
+	return 1
+}
+
+// Zigmoid is the step with its gap bridged (figure 17): the pieces of Step plus the segment
+// x = (z + Δ)/(2Δ) for |z| < Δ, z = y − b. Its forward evaluation is the same piecewise-linear
+// function.
+type Zigmoid struct{ Delta float64 }
+
+// Project implements Activation: the nearest of the three pieces. The segment's candidate is
+// the foot on its line; when that falls outside |z| < Δ the nearest point of the segment is an
+// end point, which lies on a step piece and so is never nearer than that piece's projection.
+func (s Zigmoid) Project(x, y, b float64) (float64, float64, float64) {
+	bx, by, bb := Step(s).Project(x, y, b)
+	best := (bx-x)*(bx-x) + (by-y)*(by-y) + (bb-b)*(bb-b)
+	// Line x − (y − b + Δ)/(2Δ) = 0, normal a = (1, −k, k), k = 1/(2Δ).
+	k := 0.5 / s.Delta
+	g := x - k*(y-b+s.Delta)
+	t := g / (1 + 2*k*k)
+	lx, ly, lb := x-t, y+k*t, b-k*t
+	if z := ly - lb; math.Abs(z) < s.Delta && t*t*(1+2*k*k) < best {
+		return lx, ly, lb
+	}
+	return bx, by, bb
+}
+
+// Eval implements Activation.
+func (s Zigmoid) Eval(z float64) float64 {
+	switch {
+	case z <= -s.Delta:
+		return 0
+	case z >= s.Delta:
+		return 1
+	}
+	return (z + s.Delta) / (2 * s.Delta)
+}

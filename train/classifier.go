@@ -1,0 +1,298 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/lwl-go/lwl/dataset"
+)
+
+// Classifier is a trained network: the graph with its consensus weights w_A and biases b_B.
+// It classifies by a forward pass, the class being the class node with the largest y − b
+// (section 5.4).
+type Classifier struct {
+	Graph      *Graph
+	Weights    []float64 // per edge, in the graph's edge order
+	Biases     []float64 // per node (0 on data nodes)
+	Omega      float64
+	Activation Activation
+
+	order, data, classes []int
+}
+
+// NewClassifier wraps weights and biases on an acyclic graph (copies are not made).
+func NewClassifier(g *Graph, w, b []float64, omega float64, act Activation) (*Classifier, error) {
+	if len(w) != g.Edges() || len(b) != g.Nodes() {
+		return nil, fmt.Errorf("train: classifier with %d weights and %d biases on a graph of %d edges and %d nodes", len(w), len(b), g.Edges(), g.Nodes())
+	}
+	order, err := g.TopoOrder()
+	if err != nil {
+		return nil, err
+	}
+	if act == nil {
+		act = ReLU{}
+	}
+	return &Classifier{Graph: g, Weights: w, Biases: b, Omega: omega, Activation: act,
+		order: order, data: g.NodesOf(Data), classes: g.NodesOf(Class)}, nil
+}
+
+// Classifier returns the network's current consensus model. It shares the network's storage:
+// it changes as the network trains.
+func (n *Network) Classifier() *Classifier {
+	return &Classifier{Graph: n.g, Weights: n.wA, Biases: n.bB, Omega: n.omega, Activation: n.act,
+		order: n.order, data: n.data, classes: n.classes}
+}
+
+// Inputs is the number of data nodes; Classes the number of class nodes.
+func (c *Classifier) Inputs() int  { return len(c.data) }
+func (c *Classifier) Classes() int { return len(c.classes) }
+
+// Predict writes the class of each of the rows of d (rows×Inputs) into dst. Rows are split
+// across GOMAXPROCS goroutines.
+func (c *Classifier) Predict(dst []int, d []float64, rows int) {
+	D := len(c.data)
+	if len(dst) < rows || len(d) < rows*D {
+		panic("train: Classifier.Predict: short dst or data")
+	}
+	parts := min(runtime.GOMAXPROCS(0), max(1, rows*c.Graph.Edges()/(1<<18)))
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		lo, hi := p*rows/parts, (p+1)*rows/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			val, y := make([]float64, c.Graph.Nodes()), make([]float64, c.Graph.Nodes())
+			for k := lo; k < hi; k++ {
+				forwardPass(c.Graph, c.order, c.data, c.Activation, c.Weights, c.Biases, c.Omega, val, y, d[k*D:(k+1)*D])
+				best, arg := math.Inf(-1), 0
+				for cl, j := range c.classes {
+					if val[j] > best {
+						best, arg = val[j], cl
+					}
+				}
+				dst[k] = arg
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// ErrorRate is the fraction of rows of x whose predicted class differs from labels.
+func (c *Classifier) ErrorRate(x dataset.Matrix, labels []int) float64 {
+	if x.Rows == 0 {
+		return math.NaN()
+	}
+	pred := make([]int, x.Rows)
+	c.Predict(pred, x.Data, x.Rows)
+	wrong := 0
+	for k, p := range pred {
+		if p != labels[k] {
+			wrong++
+		}
+	}
+	return float64(wrong) / float64(x.Rows)
+}
+
+// ClassifierSettings configures TrainClassifier (section 5.4). Zero values of the numeric
+// fields mean the documented defaults.
+type ClassifierSettings struct {
+	// Graph is the network; nil means the fully connected layered graph with Hidden layers
+	// between the data (one node per column) and the classes.
+	Graph  *Graph
+	Hidden []int
+
+	NetworkConfig         // Ω, Υ, activation, class rule (Δ, EE/relabel/fpa), workers
+	Beta          float64 // RRR step β; 0 means 1
+	Tol           float64 // stop a batch once RRR_err ≤ Tol; 0: always run IterPerBatch
+	IterPerBatch  int     // RRR_iter; must be positive
+	BatchSize     int     // |K|; 0 or more than the items means one batch of all items
+	Epochs        int     // 0 means 1
+	Seed          uint64  // initial weights and epoch shuffles
+
+	// Trace, if set, gets every iteration's RRR_err, numbered across the run.
+	Trace func(iter int, rrrErr float64)
+	// OnEpoch, if set, is called after every epoch.
+	OnEpoch func(EpochStats)
+}
+
+// EpochStats are the per-epoch figures of the reference programs' table (section 5.4).
+type EpochStats struct {
+	Epoch      int
+	GWMs       float64 // cumulative work
+	Iterations int     // RRR iterations in this epoch
+	ErrStart   float64 // mean over batches of the first RRR_err of the batch
+	ErrStop    float64 // mean over batches of the last RRR_err of the batch
+	BatchErr   float64 // classification error of each batch after its iterations, averaged
+	TrainErr   float64 // over the whole training set with the consensus model
+	TestErr    float64 // over the test set (NaN when there is none)
+	Seconds    float64 // cumulative wall time
+}
+
+// Flagged is a training item that the class constraint treated differently from its label in
+// the last batch that contained it: Exempted, or relabeled to Assigned.
+type Flagged struct {
+	Item     int // row in the training set
+	Label    int
+	Assigned int // Exempted or the class it was projected to
+}
+
+// ClassifierResult is the outcome of TrainClassifier.
+type ClassifierResult struct {
+	Classifier *Classifier
+	Epochs     []EpochStats
+	Flagged    []Flagged // items exempted or relabeled in the final epoch
+	Work       int64
+	Elapsed    time.Duration
+	Stop       Stop // why the last batch stopped
+}
+
+// GWMs is the total work in giga-weight-multiplies.
+func (r *ClassifierResult) GWMs() float64 { return float64(r.Work) * 1e-9 }
+
+// TrainClassifier trains a loss-free classifier on trainSet by RRR (section 5) and reports
+// train and test error after every epoch. testSet may be empty.
+func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s ClassifierSettings) (*ClassifierResult, error) {
+	N, D := trainSet.X.Rows, trainSet.X.Cols
+	if N == 0 || D == 0 || len(trainSet.Labels) != N || len(trainSet.X.Data) != N*D {
+		return nil, fmt.Errorf("train: training set of %d×%d values with %d labels", N, D, len(trainSet.Labels))
+	}
+	if testSet.X.Rows > 0 && (testSet.X.Cols != D || len(testSet.Labels) != testSet.X.Rows) {
+		return nil, fmt.Errorf("train: test set has %d columns and %d labels for %d rows; training set has %d columns", testSet.X.Cols, len(testSet.Labels), testSet.X.Rows, D)
+	}
+	for _, v := range trainSet.X.Data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("train: training data contain %v", v)
+		}
+	}
+	if s.IterPerBatch <= 0 {
+		return nil, fmt.Errorf("%w: IterPerBatch = %d, want a positive cap", ErrSettings, s.IterPerBatch)
+	}
+	g := s.Graph
+	if g == nil {
+		classes := max(trainSet.Classes, testSet.Classes, 2)
+		sizes := append(append([]int{D}, s.Hidden...), classes)
+		var err error
+		if g, err = Layered(sizes...); err != nil {
+			return nil, err
+		}
+	}
+	batch := s.BatchSize
+	if batch <= 0 || batch > N {
+		batch = N
+	}
+	epochs := max(s.Epochs, 1)
+	cfg := s.NetworkConfig
+	if cfg.Workers == 0 && batch*g.Edges() < 1<<15 {
+		cfg.Workers = 1
+	}
+	rng := NewRand(s.Seed)
+	net, err := NewNetwork(g, cfg, rng)
+	if err != nil {
+		return nil, err
+	}
+	defer net.Close()
+	if len(net.data) != D {
+		return nil, fmt.Errorf("train: the graph has %d data nodes, the data %d columns", len(net.data), D)
+	}
+	for k, l := range trainSet.Labels {
+		if l < 0 || l >= len(net.classes) {
+			return nil, fmt.Errorf("train: training item %d has label %d; the network has classes 0..%d", k, l, len(net.classes)-1)
+		}
+	}
+
+	res := &ClassifierResult{}
+	start := time.Now()
+	order := make([]int, N)
+	for i := range order {
+		order[i] = i
+	}
+	buf := make([]float64, batch*D)
+	lab := make([]int, batch)
+	pred := make([]int, batch)
+	iter := 0
+	var first, last float64
+	nIt := 0
+	settings := Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch, Trace: func(i int, e float64) {
+		if i == 1 {
+			first = e
+		}
+		last = e
+		nIt = i
+		if s.Trace != nil {
+			s.Trace(iter+i, e)
+		}
+	}}
+	model := net.Classifier()
+	for ep := 1; ep <= epochs; ep++ {
+		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		st := EpochStats{Epoch: ep}
+		nb := 0
+		final := ep == epochs
+		if final {
+			res.Flagged = res.Flagged[:0]
+		}
+		for b0 := 0; b0+batch <= N; b0 += batch {
+			for r := 0; r < batch; r++ {
+				copy(buf[r*D:(r+1)*D], trainSet.X.Row(order[b0+r]))
+				lab[r] = trainSet.Labels[order[b0+r]]
+			}
+			if err := net.SetBatch(buf, lab, batch); err != nil {
+				return nil, err
+			}
+			sts, err := Solve(ctx, net, settings)
+			if err != nil {
+				return nil, err
+			}
+			iter += sts.Iterations
+			st.Iterations += sts.Iterations
+			res.Work += sts.Work
+			res.Stop = sts.Stop
+			if sts.Stop == StopCancelled {
+				return nil, ctx.Err()
+			}
+			if sts.Stop == StopDiverged {
+				return nil, fmt.Errorf("train: RRR diverged in epoch %d (RRR_err %v after %d iterations)", ep, sts.Err, nIt)
+			}
+			st.ErrStart += first
+			st.ErrStop += last
+			model.Predict(pred, buf, batch)
+			wrong := 0
+			for r, p := range pred {
+				if p != lab[r] {
+					wrong++
+				}
+			}
+			st.BatchErr += float64(wrong) / float64(batch)
+			if final {
+				for r, a := range net.Assignments() {
+					if a != lab[r] {
+						res.Flagged = append(res.Flagged, Flagged{Item: order[b0+r], Label: lab[r], Assigned: a})
+					}
+				}
+			}
+			nb++
+		}
+		st.ErrStart /= float64(nb)
+		st.ErrStop /= float64(nb)
+		st.BatchErr /= float64(nb)
+		st.TrainErr = model.ErrorRate(trainSet.X, trainSet.Labels)
+		st.TestErr = model.ErrorRate(testSet.X, testSet.Labels)
+		st.GWMs = float64(res.Work) * 1e-9
+		st.Seconds = time.Since(start).Seconds()
+		res.Epochs = append(res.Epochs, st)
+		if s.OnEpoch != nil {
+			s.OnEpoch(st)
+		}
+	}
+	res.Elapsed = time.Since(start)
+	c, err := NewClassifier(g, append([]float64(nil), net.wA...), append([]float64(nil), net.bB...), net.omega, net.act)
+	if err != nil {
+		return nil, err
+	}
+	res.Classifier = c
+	return res, nil
+}

@@ -1,0 +1,891 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/lwl-go/lwl/internal/asm/f64"
+	"github.com/lwl-go/lwl/internal/par"
+)
+
+// Role is the part a node plays in a network (section 5, figure 3).
+type Role uint8
+
+const (
+	Data   Role = iota // input node: its consensus x is the data value (26b)
+	Hidden             // activation node (26c), g² = outdeg (eq. 30)
+	Code               // code node of an autoencoder (section 6); not yet trained here
+	Class              // class node: class encoding (26d, e), g² = Υ (eq. 31)
+)
+
+func (r Role) String() string {
+	switch r {
+	case Data:
+		return "data"
+	case Hidden:
+		return "hidden"
+	case Code:
+		return "code"
+	case Class:
+		return "class"
+	}
+	return fmt.Sprintf("Role(%d)", int(r))
+}
+
+// An Edge i → j carries the output of node From into node To.
+type Edge struct{ From, To int }
+
+// Graph is a network on a directed graph. Edges are stored grouped by receiving node: the
+// in-edges of node j are the edges InStart[j] ≤ e < InStart[j+1], and Src[e] is the node
+// edge e comes from. Per-edge variables (x and w of every item) are laid out in this edge
+// order, so a node's in-edges are one contiguous run: the bilinear constraint (26h) of one
+// (item, node) reads two contiguous vectors.
+//
+// The graph may have cycles (autoencoders, section 6); classifier training needs it acyclic.
+type Graph struct {
+	Roles   []Role
+	InStart []int // len(Roles)+1 offsets into Src
+	Src     []int // source node of each edge
+	OutDeg  []int // out-degree of each node
+
+	outStart []int // out-edges of node i: outEdge[outStart[i]:outStart[i+1]]
+	outEdge  []int
+}
+
+// ErrGraph is wrapped by the errors of graphs that a network cannot be built on.
+var ErrGraph = errors.New("train: invalid network graph")
+
+// NewGraph builds a graph on len(roles) nodes from an edge list. The edges of each receiving
+// node keep their order in the list. Data nodes must have no in-edges; self-loops and
+// repeated edges are rejected.
+func NewGraph(roles []Role, edges []Edge) (*Graph, error) {
+	n := len(roles)
+	g := &Graph{Roles: append([]Role(nil), roles...), InStart: make([]int, n+1), Src: make([]int, len(edges)), OutDeg: make([]int, n)}
+	for _, r := range roles {
+		if r > Class {
+			return nil, fmt.Errorf("%w: unknown role %d", ErrGraph, r)
+		}
+	}
+	for idx, e := range edges {
+		if e.From < 0 || e.From >= n || e.To < 0 || e.To >= n {
+			return nil, fmt.Errorf("%w: edge %d (%d→%d) outside nodes 0..%d", ErrGraph, idx, e.From, e.To, n-1)
+		}
+		if e.From == e.To {
+			return nil, fmt.Errorf("%w: self-loop at node %d", ErrGraph, e.From)
+		}
+		if roles[e.To] == Data {
+			return nil, fmt.Errorf("%w: edge %d→%d enters data node %d", ErrGraph, e.From, e.To, e.To)
+		}
+		g.InStart[e.To+1]++
+		g.OutDeg[e.From]++
+	}
+	for j := 0; j < n; j++ {
+		g.InStart[j+1] += g.InStart[j]
+	}
+	fill := append([]int(nil), g.InStart[:n]...)
+	for _, e := range edges {
+		g.Src[fill[e.To]] = e.From
+		fill[e.To]++
+	}
+	seen := make(map[int]int)
+	for j := 0; j < n; j++ {
+		clear(seen)
+		for e := g.InStart[j]; e < g.InStart[j+1]; e++ {
+			if _, dup := seen[g.Src[e]]; dup {
+				return nil, fmt.Errorf("%w: repeated edge %d→%d", ErrGraph, g.Src[e], j)
+			}
+			seen[g.Src[e]] = e
+		}
+	}
+	g.outStart = make([]int, n+1)
+	for i := 0; i < n; i++ {
+		g.outStart[i+1] = g.outStart[i] + g.OutDeg[i]
+	}
+	g.outEdge = make([]int, len(edges))
+	fill = append(fill[:0], g.outStart[:n]...)
+	for e, s := range g.Src {
+		g.outEdge[fill[s]] = e
+		fill[s]++
+	}
+	return g, nil
+}
+
+// Layered returns the fully connected layered graph with the given layer sizes: the first
+// layer holds data nodes, the last class nodes, the others hidden nodes. Nodes are numbered
+// layer by layer, and the in-edges of each node come from the previous layer in order.
+func Layered(sizes ...int) (*Graph, error) {
+	if len(sizes) < 2 {
+		return nil, fmt.Errorf("%w: %d layers, need at least data and class layers", ErrGraph, len(sizes))
+	}
+	var roles []Role
+	var edges []Edge
+	start := 0
+	for l, s := range sizes {
+		if s <= 0 || s > 1<<24 {
+			return nil, fmt.Errorf("%w: layer %d has %d nodes", ErrGraph, l, s)
+		}
+		role := Hidden
+		switch l {
+		case 0:
+			role = Data
+		case len(sizes) - 1:
+			role = Class
+		}
+		for j := 0; j < s; j++ {
+			roles = append(roles, role)
+			if l > 0 {
+				prev := start - sizes[l-1]
+				for i := 0; i < sizes[l-1]; i++ {
+					edges = append(edges, Edge{prev + i, start + j})
+				}
+			}
+		}
+		start += s
+	}
+	return NewGraph(roles, edges)
+}
+
+// Nodes is the number of nodes.
+func (g *Graph) Nodes() int { return len(g.Roles) }
+
+// Edges is the number of edges |E|.
+func (g *Graph) Edges() int { return len(g.Src) }
+
+// OutEdges returns the edges leaving node i (the graph's storage).
+func (g *Graph) OutEdges(i int) []int { return g.outEdge[g.outStart[i]:g.outStart[i+1]] }
+
+// NodesOf returns the nodes with the given role, in order.
+func (g *Graph) NodesOf(r Role) []int {
+	var v []int
+	for i, ri := range g.Roles {
+		if ri == r {
+			v = append(v, i)
+		}
+	}
+	return v
+}
+
+// TopoOrder returns the nodes in an order where every edge goes forward, or an error if the
+// graph has a cycle.
+func (g *Graph) TopoOrder() ([]int, error) {
+	n := g.Nodes()
+	indeg := make([]int, n)
+	for j := 0; j < n; j++ {
+		indeg[j] = g.InStart[j+1] - g.InStart[j]
+	}
+	order := make([]int, 0, n)
+	for i := 0; i < n; i++ {
+		if indeg[i] == 0 {
+			order = append(order, i)
+		}
+	}
+	for h := 0; h < len(order); h++ {
+		for _, e := range g.OutEdges(order[h]) {
+			j := g.nodeOfEdge(e)
+			if indeg[j]--; indeg[j] == 0 {
+				order = append(order, j)
+			}
+		}
+	}
+	if len(order) < n {
+		return nil, fmt.Errorf("%w: the graph has a cycle; a feed-forward pass needs an acyclic graph", ErrGraph)
+	}
+	return order, nil
+}
+
+// nodeOfEdge is the receiving node of edge e (binary search in InStart).
+func (g *Graph) nodeOfEdge(e int) int {
+	lo, hi := 0, g.Nodes()
+	for hi-lo > 1 {
+		m := (lo + hi) / 2
+		if g.InStart[m] <= e {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// NetworkConfig sets the constants of a classifier network's constraints.
+type NetworkConfig struct {
+	Omega      float64    // Ω: norm of every node's in-weights (26g) and scale of (26h); 0 means 1
+	Upsilon    float64    // Υ: the metric weight g² of class nodes (eq. 31); 0 means 1
+	Activation Activation // hidden-node activation set (26c); nil means ReLU
+	Class      ClassRule  // class constraints (26d, e) or their interventions (32, 33)
+	Workers    int        // parallel parts of one iteration; 0 means GOMAXPROCS
+}
+
+// Network is the RRR state of a classifier on one batch (section 5).
+//
+// The search variables are, for item k of the batch, x[k, e] and w[k, e] on every edge and
+// y[k, j] and b[k, j] on every non-data node, stored item-major: x[k·|E| + e] and
+// y[k·N + j] (the y and b entries of data nodes are unused and stay 0).
+//
+// Set A (26a–g) is the node consensus of x with the data value (data nodes), the activation
+// set (hidden nodes, in the isotropic metric of eqs. 28–30), and the class constraints on
+// (y, b) of class nodes; and the item consensus of w with every node's in-weights of norm
+// Ω. Set B (26h, i) is x·w = Ω·y for every (item, node), with weight g² on y, and the item
+// consensus of b.
+//
+// Iterate fuses the projections and the update in two passes over the items: the edge pass
+// (reflection, bilinear projection, update of x, w and y, and the sums of the next
+// consensus), and after the reduction of the weight and bias sums a node-sized pass that
+// updates b and projects the node values of the next iteration to A.
+type Network struct {
+	g       *Graph
+	cfg     NetworkConfig
+	act     Activation
+	omega   float64
+	N, E, K int
+
+	g2      []float64 // metric weight of each node's (y, b): outdeg (hidden), Υ (class)
+	blocks  []netBlock
+	data    []int // data nodes, in order: column c of an item's data is node data[c]
+	classes []int // class nodes, in order: class c is node classes[c]
+	order   []int // topological order for the forward pass
+
+	wA []float64 // E: consensus in-weights P_A(w), norm Ω per node (the model's weights)
+	bB []float64 // N: consensus biases b_B of the last iteration (the model's biases)
+
+	d      []float64 // K×D batch data
+	labels []int     // K batch labels
+	assign []int     // K: class each item's class nodes are projected to (or Exempted)
+
+	x, w       []float64 // K×E
+	y, b       []float64 // K×N
+	u          []float64 // K×N last bilinear roots (starting guesses)
+	xA, yA, bA []float64 // K×N: P_A of the node values at the current point
+	xsum       []float64 // K×N: sums of x over each node's out-edges
+	zc         []float64 // K×C: y − b on class nodes, for the class decision
+
+	assigner classAssigner
+	pool     *par.Pool
+	pass1    func(part int)
+	pass2    func(part int)
+	parts    []netPart
+	beta     float64
+	updB     bool
+}
+
+// netBlock is a run of receiving nodes j0 ≤ j < j1 whose in-edges all come from the same c
+// consecutive nodes src0.. in order (a layer of a layered graph), with one g²; or, when
+// gather is set, a single node with arbitrary in-edges.
+type netBlock struct {
+	j0, j1, src0, c int
+	e0              int // first in-edge of j0
+	gather          bool
+	g2              float64
+}
+
+type netPart struct {
+	wsum, bsum []float64 // E and N sums over this part's items of the new w and reflected b
+	p, q, r, s []float64 // per-block scratch (rows)
+	gx, gs     []float64 // gather scratch (max in-degree)
+	err, err2  float64
+	_          [64]byte
+}
+
+// NewNetwork returns a classifier network on g with random initial weights (section 5.4):
+// for every node, uniform on (−1, 1) in-weights, centred to zero mean and scaled to norm Ω;
+// biases 0.
+func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (*Network, error) {
+	if cfg.Omega == 0 {
+		cfg.Omega = 1
+	}
+	if cfg.Upsilon == 0 {
+		cfg.Upsilon = 1
+	}
+	if !(cfg.Omega > 0) || math.IsInf(cfg.Omega, 0) || !(cfg.Upsilon > 0) || math.IsInf(cfg.Upsilon, 0) {
+		return nil, fmt.Errorf("%w: Ω = %v and Υ = %v must be positive and finite", ErrSettings, cfg.Omega, cfg.Upsilon)
+	}
+	if m := cfg.Class.Margin; m < 0 || math.IsNaN(m) || math.IsInf(m, 0) {
+		return nil, fmt.Errorf("%w: margin Δ = %v, want ≥ 0", ErrSettings, m)
+	}
+	if cfg.Class.Count < 0 || cfg.Class.Mode > ClassFalsePositive {
+		return nil, fmt.Errorf("%w: class rule %v with count %d", ErrSettings, cfg.Class.Mode, cfg.Class.Count)
+	}
+	if cfg.Activation == nil {
+		cfg.Activation = ReLU{}
+	}
+	n := &Network{g: g, cfg: cfg, act: cfg.Activation, omega: cfg.Omega, N: g.Nodes(), E: g.Edges()}
+	n.g2 = make([]float64, n.N)
+	for i, r := range g.Roles {
+		indeg := g.InStart[i+1] - g.InStart[i]
+		switch r {
+		case Data:
+			n.data = append(n.data, i)
+		case Hidden:
+			if g.OutDeg[i] == 0 || indeg == 0 {
+				return nil, fmt.Errorf("%w: hidden node %d has in-degree %d and out-degree %d; both must be positive", ErrGraph, i, indeg, g.OutDeg[i])
+			}
+			n.g2[i] = float64(g.OutDeg[i])
+		case Class:
+			if g.OutDeg[i] != 0 || indeg == 0 {
+				return nil, fmt.Errorf("%w: class node %d has in-degree %d and out-degree %d; a class node needs inputs and no outputs", ErrGraph, i, indeg, g.OutDeg[i])
+			}
+			n.classes = append(n.classes, i)
+			n.g2[i] = cfg.Upsilon
+		case Code:
+			return nil, fmt.Errorf("%w: node %d is a code node; the classifier network has data, hidden and class nodes only", ErrGraph, i)
+		}
+	}
+	if len(n.data) == 0 || len(n.classes) < 2 {
+		return nil, fmt.Errorf("%w: %d data and %d class nodes; need at least 1 and 2", ErrGraph, len(n.data), len(n.classes))
+	}
+	if cfg.Class.Mode == ClassFalsePositive && len(n.classes) != 2 {
+		return nil, fmt.Errorf("%w: the false-positive allowance needs exactly two classes, have %d", ErrSettings, len(n.classes))
+	}
+	order, err := g.TopoOrder()
+	if err != nil {
+		return nil, err
+	}
+	n.order = order
+	n.blocks = makeBlocks(g, n.g2)
+	maxRows, maxIn := 1, 1
+	for _, bl := range n.blocks {
+		maxRows = max(maxRows, bl.j1-bl.j0)
+		maxIn = max(maxIn, bl.c)
+	}
+	n.pool = par.New(cfg.Workers)
+	n.pass1, n.pass2 = n.edgePass, n.nodePass
+	n.parts = make([]netPart, n.pool.Parts())
+	for p := range n.parts {
+		pt := &n.parts[p]
+		pt.wsum, pt.bsum = make([]float64, n.E), make([]float64, n.N)
+		pt.p, pt.q, pt.r, pt.s = make([]float64, maxRows), make([]float64, maxRows), make([]float64, maxRows), make([]float64, maxRows)
+		pt.gx, pt.gs = make([]float64, maxIn), make([]float64, maxIn)
+	}
+	n.assigner.rule = cfg.Class
+	n.wA = make([]float64, n.E)
+	n.bB = make([]float64, n.N)
+	for j := 0; j < n.N; j++ {
+		w := n.wA[g.InStart[j]:g.InStart[j+1]]
+		if len(w) == 0 {
+			continue
+		}
+		var mean float64
+		for e := range w {
+			w[e] = 2*rng.Float64() - 1
+			mean += w[e]
+		}
+		mean /= float64(len(w))
+		for e := range w {
+			w[e] -= mean
+		}
+		projectNorm(w, n.omega)
+	}
+	return n, nil
+}
+
+// makeBlocks groups receiving nodes into runs that the row kernels can sweep together.
+func makeBlocks(g *Graph, g2 []float64) []netBlock {
+	var bs []netBlock
+	for j := 0; j < g.Nodes(); j++ {
+		lo, hi := g.InStart[j], g.InStart[j+1]
+		if lo == hi {
+			continue
+		}
+		contiguous := true
+		for e := lo + 1; e < hi; e++ {
+			if g.Src[e] != g.Src[e-1]+1 {
+				contiguous = false
+				break
+			}
+		}
+		if !contiguous {
+			bs = append(bs, netBlock{j0: j, j1: j + 1, c: hi - lo, e0: lo, gather: true, g2: g2[j]})
+			continue
+		}
+		if m := len(bs); m > 0 {
+			last := &bs[m-1]
+			if !last.gather && last.j1 == j && last.src0 == g.Src[lo] && last.c == hi-lo && last.g2 == g2[j] {
+				last.j1++
+				continue
+			}
+		}
+		bs = append(bs, netBlock{j0: j, j1: j + 1, src0: g.Src[lo], c: hi - lo, e0: lo, g2: g2[j]})
+	}
+	return bs
+}
+
+// Close releases the worker goroutines.
+func (n *Network) Close() { n.pool.Close() }
+
+// Graph returns the network's graph.
+func (n *Network) Graph() *Graph { return n.g }
+
+// Work is |K|·|E| weight-multiplies per iteration.
+func (n *Network) Work() int64 { return int64(n.K) * int64(n.E) }
+
+// Weights returns the consensus weights w_A in edge order (the network's storage).
+func (n *Network) Weights() []float64 { return n.wA }
+
+// Biases returns the consensus biases b_B per node (the network's storage; 0 on data nodes).
+func (n *Network) Biases() []float64 { return n.bB }
+
+// SetParams replaces the consensus weights (each node's in-weights are projected to norm Ω)
+// and biases.
+func (n *Network) SetParams(w, b []float64) {
+	copy(n.wA, w)
+	copy(n.bB, b)
+	for j := 0; j < n.N; j++ {
+		if v := n.wA[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
+			projectNorm(v, n.omega)
+		}
+	}
+}
+
+// Assignments returns, for each item of the batch, the class its class nodes were last
+// projected to: its label, another class (relabeled), or Exempted (the network's storage).
+func (n *Network) Assignments() []int { return n.assign[:n.K] }
+
+// SetBatch starts a batch of k items with data rows d (k×D, D the number of data nodes) and
+// labels, with the warm start of section 5.4: a forward pass with the consensus weights and
+// biases sets every x, y and b, every w[k] takes the consensus weights, and the point then
+// lies in A except for the class constraints.
+func (n *Network) SetBatch(d []float64, labels []int, k int) error {
+	D := len(n.data)
+	if k <= 0 || len(d) < k*D || len(labels) < k {
+		return fmt.Errorf("train: network batch of %d items needs %d values and %d labels, got %d and %d", k, k*D, k, len(d), len(labels))
+	}
+	for i, l := range labels[:k] {
+		if l < 0 || l >= len(n.classes) {
+			return fmt.Errorf("train: item %d of the batch has label %d; the network has classes 0..%d", i, l, len(n.classes)-1)
+		}
+	}
+	n.resize(k)
+	copy(n.d, d[:k*D])
+	copy(n.labels, labels[:k])
+	N, E := n.N, n.E
+	for kk := 0; kk < k; kk++ {
+		val := n.xA[kk*N : (kk+1)*N]
+		yk := n.y[kk*N : (kk+1)*N]
+		n.forward(val, yk, n.d[kk*D:(kk+1)*D])
+		xk, wk := n.x[kk*E:(kk+1)*E], n.w[kk*E:(kk+1)*E]
+		for e, s := range n.g.Src {
+			xk[e] = val[s]
+		}
+		copy(wk, n.wA)
+		bk := n.b[kk*N : (kk+1)*N]
+		for j, r := range n.g.Roles {
+			if r != Data {
+				bk[j] = n.bB[j]
+			}
+		}
+	}
+	clear(n.u)
+	n.initA(false)
+	return nil
+}
+
+func (n *Network) resize(k int) {
+	N, E, D, C := n.N, n.E, len(n.data), len(n.classes)
+	if cap(n.labels) < k {
+		n.d = make([]float64, k*D)
+		n.labels, n.assign = make([]int, k), make([]int, k)
+		n.x, n.w = make([]float64, k*E), make([]float64, k*E)
+		n.y, n.b, n.u = make([]float64, k*N), make([]float64, k*N), make([]float64, k*N)
+		n.xA, n.yA, n.bA = make([]float64, k*N), make([]float64, k*N), make([]float64, k*N)
+		n.xsum, n.zc = make([]float64, k*N), make([]float64, k*C)
+	}
+	n.K = k
+	n.d, n.labels, n.assign = n.d[:k*D], n.labels[:k], n.assign[:k]
+	n.x, n.w = n.x[:k*E], n.w[:k*E]
+	n.y, n.b, n.u = n.y[:k*N], n.b[:k*N], n.u[:k*N]
+	n.xA, n.yA, n.bA = n.xA[:k*N], n.yA[:k*N], n.bA[:k*N]
+	n.xsum, n.zc = n.xsum[:k*N], n.zc[:k*C]
+}
+
+// forward evaluates one item with the consensus weights and biases: val gets each node's
+// output (data values, activations; class nodes get y − b), y the pre-activations.
+func (n *Network) forward(val, y, d []float64) {
+	forwardPass(n.g, n.order, n.data, n.act, n.wA, n.bB, n.omega, val, y, d)
+}
+
+// forwardPass is the feed-forward evaluation shared by the trainer and Classifier.
+func forwardPass(g *Graph, order, data []int, act Activation, wA, bB []float64, omega float64, val, y, d []float64) {
+	for c, i := range data {
+		val[i] = d[c]
+	}
+	inv := 1 / omega
+	for _, j := range order {
+		r := g.Roles[j]
+		if r == Data {
+			continue
+		}
+		var s float64
+		for e := g.InStart[j]; e < g.InStart[j+1]; e++ {
+			s += val[g.Src[e]] * wA[e]
+		}
+		s *= inv
+		y[j] = s
+		if r == Class {
+			val[j] = s - bB[j]
+		} else {
+			val[j] = act.Eval(s - bB[j])
+		}
+	}
+}
+
+// initA computes P_A of the current point from scratch: the out-edge sums of x, the weight
+// consensus (when recomputeW), and the node projections.
+func (n *Network) initA(recomputeW bool) {
+	N, E, D := n.N, n.E, len(n.data)
+	clear(n.xsum)
+	for k := 0; k < n.K; k++ {
+		xk, xs := n.x[k*E:(k+1)*E], n.xsum[k*N:(k+1)*N]
+		for e, s := range n.g.Src {
+			xs[s] += xk[e]
+		}
+		for c, i := range n.data {
+			n.xA[k*N+i] = n.d[k*D+c]
+		}
+	}
+	if recomputeW {
+		clear(n.wA)
+		for k := 0; k < n.K; k++ {
+			for e, v := range n.w[k*E : (k+1)*E] {
+				n.wA[e] += v
+			}
+		}
+		n.normWeights()
+	}
+	n.updB = false
+	n.pool.Run(n.pass2)
+	n.projectClasses()
+}
+
+// normWeights turns the summed weights in wA into their P_A: mean over items, then each node's
+// in-weights scaled to norm Ω (26f, g).
+func (n *Network) normWeights() {
+	inv := 1 / float64(n.K)
+	for e := range n.wA {
+		n.wA[e] *= inv
+	}
+	for j := 0; j < n.N; j++ {
+		if v := n.wA[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
+			projectNorm(v, n.omega)
+		}
+	}
+}
+
+// Iterate performs one fused RRR iteration (eq. 45) and returns RRR_err,
+// sqrt(Σ_k [Σ_e (Δx² + Δw²) + Σ_j g²(j)(Δy² + Δb²)] / |K|).
+func (n *Network) Iterate(beta float64) float64 {
+	n.beta = beta
+	n.pool.Run(n.pass1)
+	// Reduce: next weight consensus and this iteration's bias consensus b_B.
+	copy(n.wA, n.parts[0].wsum)
+	copy(n.bB, n.parts[0].bsum)
+	errSum := n.parts[0].err
+	for p := 1; p < len(n.parts); p++ {
+		pt := &n.parts[p]
+		for e, v := range pt.wsum {
+			n.wA[e] += v
+		}
+		for j, v := range pt.bsum {
+			n.bB[j] += v
+		}
+		errSum += pt.err
+	}
+	n.normWeights()
+	inv := 1 / float64(n.K)
+	for j := range n.bB {
+		n.bB[j] *= inv
+	}
+	n.updB = true
+	n.pool.Run(n.pass2)
+	for p := range n.parts {
+		errSum += n.parts[p].err2
+	}
+	n.projectClasses()
+	return math.Sqrt(errSum / float64(n.K))
+}
+
+// edgePass runs one part's items through the reflection, the bilinear projections (26h) and
+// the update of x, w and y, accumulating the sums of the next weight consensus, the
+// out-edge sums of x, and the reflected biases.
+func (n *Network) edgePass(part int) {
+	lo, hi := par.Span(n.K, len(n.parts), part)
+	pt := &n.parts[part]
+	clear(pt.wsum)
+	clear(pt.bsum)
+	N, E := n.N, n.E
+	beta, omega := n.beta, n.omega
+	var errSum float64
+	for k := lo; k < hi; k++ {
+		xk, wk := n.x[k*E:(k+1)*E], n.w[k*E:(k+1)*E]
+		xak, xsk := n.xA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
+		yk, yak := n.y[k*N:(k+1)*N], n.yA[k*N:(k+1)*N]
+		bk, bak := n.b[k*N:(k+1)*N], n.bA[k*N:(k+1)*N]
+		uk := n.u[k*N : (k+1)*N]
+		clear(xsk)
+		for bi := range n.blocks {
+			bl := &n.blocks[bi]
+			rows, c := bl.j1-bl.j0, bl.c
+			e0, e1 := bl.e0, bl.e0+rows*c
+			r := pt.r[:rows]
+			for t := range r {
+				j := bl.j0 + t
+				r[t] = omega * (2*yak[j] - yk[j])
+			}
+			cc := omega * omega / bl.g2
+			if !bl.gather {
+				xa, xs := xak[bl.src0:bl.src0+c], xsk[bl.src0:bl.src0+c]
+				f64.ReflectDotsRows(pt.p, pt.q, xk[e0:e1], wk[e0:e1], xa, n.wA[e0:e1], rows, c)
+				bilinearRoots(uk[bl.j0:bl.j1], pt.s, pt.p, pt.q, r, cc)
+				errSum += f64.BilinearUpdateRows(xk[e0:e1], wk[e0:e1], xa, n.wA[e0:e1], xs, pt.wsum[e0:e1], uk[bl.j0:bl.j1], pt.s, rows, c, beta)
+			} else {
+				src := n.g.Src[e0:e1]
+				gx, gs := pt.gx[:c], pt.gs[:c]
+				for t, s := range src {
+					gx[t] = xak[s]
+				}
+				clear(gs)
+				f64.ReflectDotsRows(pt.p, pt.q, xk[e0:e1], wk[e0:e1], gx, n.wA[e0:e1], 1, c)
+				bilinearRoots(uk[bl.j0:bl.j1], pt.s, pt.p, pt.q, r, cc)
+				errSum += f64.BilinearUpdateRows(xk[e0:e1], wk[e0:e1], gx, n.wA[e0:e1], gs, pt.wsum[e0:e1], uk[bl.j0:bl.j1], pt.s, 1, c, beta)
+				for t, s := range src {
+					xsk[s] += gs[t]
+				}
+			}
+			// y' = y − Ω u/g² at the reflected point, and the update of y.
+			inv := omega / bl.g2
+			for t := 0; t < rows; t++ {
+				j := bl.j0 + t
+				dy := r[t]/omega - inv*uk[j] - yak[j]
+				yk[j] += beta * dy
+				errSum += bl.g2 * dy * dy
+			}
+		}
+		for j, g2 := range n.g2 {
+			if g2 != 0 {
+				pt.bsum[j] += 2*bak[j] - bk[j]
+			}
+		}
+	}
+	pt.err = errSum
+}
+
+// nodePass updates b toward the bias consensus (when updB) and projects the node values of
+// the new point to A: activation sets on hidden nodes; class nodes only record y − b for
+// projectClasses, which needs the whole batch.
+func (n *Network) nodePass(part int) {
+	lo, hi := par.Span(n.K, len(n.parts), part)
+	pt := &n.parts[part]
+	N, C := n.N, len(n.classes)
+	beta := n.beta
+	var errSum float64
+	for k := lo; k < hi; k++ {
+		yk, bk := n.y[k*N:(k+1)*N], n.b[k*N:(k+1)*N]
+		xak, yak, bak, xsk := n.xA[k*N:(k+1)*N], n.yA[k*N:(k+1)*N], n.bA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
+		for j, r := range n.g.Roles {
+			if r == Data {
+				continue
+			}
+			if n.updB {
+				db := n.bB[j] - bak[j]
+				bk[j] += beta * db
+				errSum += n.g2[j] * db * db
+			}
+			if r == Hidden {
+				xak[j], yak[j], bak[j] = n.act.Project(xsk[j]/n.g2[j], yk[j], bk[j])
+			}
+		}
+		zk := n.zc[k*C : (k+1)*C]
+		for c, j := range n.classes {
+			zk[c] = yk[j] - bk[j]
+		}
+	}
+	pt.err2 = errSum
+}
+
+// projectClasses decides the batch's class assignment (EE, relabeling, false positives) and
+// projects the class nodes' (y, b) to A.
+func (n *Network) projectClasses() {
+	C, N := len(n.classes), n.N
+	m := n.cfg.Class.Margin
+	n.assigner.Assign(n.assign, n.zc, n.labels, C)
+	for k := 0; k < n.K; k++ {
+		a := n.assign[k]
+		zk := n.zc[k*C : (k+1)*C]
+		for c, j := range n.classes {
+			y, b := n.y[k*N+j], n.b[k*N+j]
+			var h float64
+			if a != Exempted {
+				h = classShift(zk[c], c == a, m)
+			}
+			n.yA[k*N+j], n.bA[k*N+j] = y+h, b-h
+		}
+	}
+}
+
+// Predict classifies the rows of d (rows×D) with the consensus weights and biases: the class
+// whose node has the largest y − b. val and y are scratch of N values each (nil allocates).
+func (n *Network) Predict(dst []int, d []float64, rows int) {
+	n.Classifier().Predict(dst, d, rows)
+}
+
+// State returns a copy of the search vector z = (x, w, y, b), for comparison with the
+// reference iteration.
+func (n *Network) State() []float64 {
+	z := make([]float64, 0, 2*len(n.x)+2*len(n.y))
+	return append(append(append(append(z, n.x...), n.w...), n.y...), n.b...)
+}
+
+// setState sets the search vector (layout of State) and recomputes P_A, for tests.
+func (n *Network) setState(z []float64) {
+	KE, KN := n.K*n.E, n.K*n.N
+	copy(n.x, z[:KE])
+	copy(n.w, z[KE:2*KE])
+	copy(n.y, z[2*KE:2*KE+KN])
+	copy(n.b, z[2*KE+KN:])
+	n.initA(true)
+}
+
+// Problem returns the plain two-projection form of the current batch on the search vector of
+// State, written straight from eqs. (26) and lemma 4.1. It shares the batch data, not the
+// iterate.
+func (n *Network) Problem() Problem {
+	return &networkProblem{g: n.g, K: n.K, act: n.act, omega: n.omega, g2: n.g2, d: n.d, data: n.data,
+		classes: n.classes, labels: n.labels, rule: n.cfg.Class}
+}
+
+type networkProblem struct {
+	g       *Graph
+	K       int
+	act     Activation
+	omega   float64
+	g2      []float64
+	d       []float64
+	data    []int
+	classes []int
+	labels  []int
+	rule    ClassRule
+}
+
+func (p *networkProblem) Dim() int    { return 2*p.K*p.g.Edges() + 2*p.K*p.g.Nodes() }
+func (p *networkProblem) Work() int64 { return int64(p.K * p.g.Edges()) }
+
+func (p *networkProblem) split(z []float64) (x, w, y, b []float64) {
+	KE, KN := p.K*p.g.Edges(), p.K*p.g.Nodes()
+	return z[:KE], z[KE : 2*KE], z[2*KE : 2*KE+KN], z[2*KE+KN:]
+}
+
+func (p *networkProblem) ProjectA(dst, z []float64) {
+	g, K, E, N := p.g, p.K, p.g.Edges(), p.g.Nodes()
+	x, w, y, b := p.split(z)
+	dx, dw, dy, db := p.split(dst)
+	copy(dy, y)
+	copy(db, b)
+	for k := 0; k < K; k++ {
+		for c, i := range p.data {
+			for _, e := range g.OutEdges(i) {
+				dx[k*E+e] = p.d[k*len(p.data)+c] // (26a, b)
+			}
+			dy[k*N+i], db[k*N+i] = 0, 0
+		}
+		for i, r := range g.Roles {
+			if r != Hidden {
+				continue
+			}
+			// (26a, c): the consensus of the out-edge copies with the activation as side
+			// constraint; by lemma 4.1 its metric weight is outdeg, equal to g² (eq. 30).
+			var mean float64
+			for _, e := range g.OutEdges(i) {
+				mean += x[k*E+e]
+			}
+			mean /= float64(g.OutDeg[i])
+			xi, yi, bi := p.act.Project(mean, y[k*N+i], b[k*N+i])
+			for _, e := range g.OutEdges(i) {
+				dx[k*E+e] = xi
+			}
+			dy[k*N+i], db[k*N+i] = yi, bi
+		}
+	}
+	// (26d, e) or (32), (33): class constraints, decided over the batch.
+	C := len(p.classes)
+	z2 := make([]float64, K*C)
+	for k := 0; k < K; k++ {
+		for c, j := range p.classes {
+			z2[k*C+c] = y[k*N+j] - b[k*N+j]
+		}
+	}
+	assign := make([]int, K)
+	a := classAssigner{rule: p.rule}
+	a.Assign(assign, z2, p.labels, C)
+	for k := 0; k < K; k++ {
+		if assign[k] == Exempted {
+			continue
+		}
+		for c, j := range p.classes {
+			h := classShift(z2[k*C+c], c == assign[k], p.rule.Margin)
+			dy[k*N+j] += h
+			db[k*N+j] -= h
+		}
+	}
+	// (26f, g): weight consensus over items, each node's in-weights of norm Ω.
+	for j := 0; j < N; j++ {
+		lo, hi := g.InStart[j], g.InStart[j+1]
+		if lo == hi {
+			continue
+		}
+		copies := make([][]float64, K)
+		for k := range copies {
+			copies[k] = w[k*E+lo : k*E+hi]
+		}
+		v := make([]float64, hi-lo)
+		ProjectConsensus(v, copies, Norm{Omega: p.omega})
+		for k := 0; k < K; k++ {
+			copy(dw[k*E+lo:k*E+hi], v)
+		}
+	}
+}
+
+func (p *networkProblem) ProjectB(dst, z []float64) {
+	g, K, E, N := p.g, p.K, p.g.Edges(), p.g.Nodes()
+	copy(dst, z)
+	dx, dw, dy, db := p.split(dst)
+	for k := 0; k < K; k++ {
+		for j, r := range g.Roles {
+			if r == Data {
+				continue
+			}
+			lo, hi := k*E+g.InStart[j], k*E+g.InStart[j+1]
+			dy[k*N+j] = ProjectBilinear(dx[lo:hi], dw[lo:hi], dy[k*N+j], p.omega, p.g2[j]) // (26h)
+		}
+	}
+	for j, r := range g.Roles {
+		if r == Data {
+			continue
+		}
+		var s float64 // (26i)
+		for k := 0; k < K; k++ {
+			s += db[k*N+j]
+		}
+		s /= float64(K)
+		for k := 0; k < K; k++ {
+			db[k*N+j] = s
+		}
+	}
+}
+
+// FlowSpeed is RRR_err with the metric of eq. (27), averaged over items.
+func (p *networkProblem) FlowSpeed(pa, pb []float64) float64 {
+	N := p.g.Nodes()
+	xa, wa, ya, ba := p.split(pa)
+	xb, wb, yb, bb := p.split(pb)
+	var s float64
+	for i := range xa {
+		dx, dw := xb[i]-xa[i], wb[i]-wa[i]
+		s += dx*dx + dw*dw
+	}
+	for i := range ya {
+		dy, db := yb[i]-ya[i], bb[i]-ba[i]
+		s += p.g2[i%N] * (dy*dy + db*db)
+	}
+	return math.Sqrt(s / float64(p.K))
+}

@@ -1,0 +1,253 @@
+package train
+
+import (
+	"math"
+	"testing"
+)
+
+// nonLayered is a small graph with skip connections and in-edges from non-consecutive
+// nodes, so that the per-node (gather) path of the iteration is used: data 0..3, hidden
+// 4..6, classes 7..9.
+func nonLayered(t testing.TB) *Graph {
+	roles := []Role{Data, Data, Data, Data, Hidden, Hidden, Hidden, Class, Class, Class}
+	edges := []Edge{
+		{0, 4}, {2, 4}, {3, 4},
+		{1, 5}, {3, 5}, {4, 5},
+		{0, 6}, {5, 6}, {2, 6}, {1, 6},
+		{4, 7}, {6, 7}, {3, 7},
+		{5, 8}, {6, 8},
+		{4, 9}, {5, 9}, {6, 9}, {0, 9},
+	}
+	g, err := NewGraph(roles, edges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func mustLayered(t testing.TB, sizes ...int) *Graph {
+	g, err := Layered(sizes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// randomBatch returns k items of d values in [0, 1) and labels in [0, classes).
+func randomBatch(k, d, classes int, seed uint64) ([]float64, []int) {
+	rng := NewRand(seed)
+	x := make([]float64, k*d)
+	for i := range x {
+		x[i] = rng.Float64()
+	}
+	l := make([]int, k)
+	for i := range l {
+		l[i] = rng.IntN(classes)
+	}
+	return x, l
+}
+
+// The fused network iteration must produce the same iterates as the plain RRR iteration
+// over the projections written straight from eqs. (26). The start is the warm start of a
+// random model plus a random perturbation of every variable, so that every projection is
+// active (hidden nodes on both ReLU pieces, class constraints violated).
+func TestNetworkIterateMatchesReference(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		g       func(testing.TB) *Graph
+		k       int
+		workers int
+		act     Activation
+		rule    ClassRule
+		beta    float64
+	}{
+		{"layered 8-4-3 one worker", func(t testing.TB) *Graph { return mustLayered(t, 8, 4, 3) }, 6, 1, ReLU{}, ClassRule{Margin: 0.3}, 1},
+		{"layered 4-8-5-2 two workers", func(t testing.TB) *Graph { return mustLayered(t, 4, 8, 5, 2) }, 7, 2, ReLU{}, ClassRule{Margin: 0.2}, 0.7},
+		{"layered 13-6-3 three workers exempt", func(t testing.TB) *Graph { return mustLayered(t, 13, 6, 3) }, 10, 3, ReLU{}, ClassRule{Margin: 0.3, Mode: ClassExempt, Count: 2}, 1},
+		{"layered relabel", func(t testing.TB) *Graph { return mustLayered(t, 8, 5, 4) }, 9, 2, ReLU{}, ClassRule{Margin: 0.3, Mode: ClassRelabel, Count: 3}, 1},
+		{"layered false positives", func(t testing.TB) *Graph { return mustLayered(t, 8, 4, 2) }, 9, 2, ReLU{}, ClassRule{Margin: 0.2, Mode: ClassFalsePositive, Count: 2}, 1},
+		{"layered step", func(t testing.TB) *Graph { return mustLayered(t, 8, 4, 3) }, 6, 2, Step{Delta: 0.3}, ClassRule{Margin: 0.3}, 0.5},
+		{"layered zigmoid", func(t testing.TB) *Graph { return mustLayered(t, 8, 4, 3) }, 6, 1, Zigmoid{Delta: 0.3}, ClassRule{Margin: 0.3}, 1},
+		{"non-layered", nonLayered, 5, 1, ReLU{}, ClassRule{Margin: 0.3}, 1},
+		{"non-layered two workers exempt", nonLayered, 8, 2, ReLU{}, ClassRule{Margin: 0.3, Mode: ClassExempt, Count: 1}, 0.8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := tc.g(t)
+			n, err := NewNetwork(g, NetworkConfig{Omega: 1.5, Upsilon: 0.7, Activation: tc.act, Class: tc.rule, Workers: tc.workers}, NewRand(5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			C := len(g.NodesOf(Class))
+			d, labels := randomBatch(tc.k, len(g.NodesOf(Data)), C, 11)
+			if err := n.SetBatch(d, labels, tc.k); err != nil {
+				t.Fatal(err)
+			}
+			z := n.State()
+			rng := NewRand(13)
+			KE := tc.k * g.Edges()
+			for i := range z {
+				if i >= 2*KE && (i-2*KE)%g.Nodes() < len(g.NodesOf(Data)) {
+					continue // y and b of data nodes are not variables
+				}
+				z[i] += 0.3 * (2*rng.Float64() - 1)
+			}
+			n.setState(z)
+			ref := NewReference(n.Problem(), n.State(), 1)
+			for it := 1; it <= 10; it++ {
+				ef := n.Iterate(tc.beta)
+				er := ref.Iterate(tc.beta)
+				zf := n.State()
+				for i := range zf {
+					if d := math.Abs(zf[i] - ref.Z[i]); d > 1e-12 {
+						t.Fatalf("iteration %d: z[%d] = %.17g, reference %.17g (|Δ| = %.3g)", it, i, zf[i], ref.Z[i], d)
+					}
+				}
+				if math.Abs(ef-er) > 1e-12*math.Max(1, er) {
+					t.Fatalf("iteration %d: RRR_err %.17g, reference %.17g", it, ef, er)
+				}
+			}
+		})
+	}
+}
+
+// The warm start lies in A except for the class constraints: with no class violations
+// possible (margin 0 and a single... ) the first RRR_err comes from the class nodes only,
+// so a batch whose forward pass already classifies with the margin has RRR_err 0.
+func TestNetworkWarmStartInA(t *testing.T) {
+	g := mustLayered(t, 6, 5, 3)
+	n, err := NewNetwork(g, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0}}, NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	d, _ := randomBatch(4, 6, 3, 2)
+	// Label every item with the class the model predicts; with margin 0 the only class
+	// violation left is y − b > 0 on a losing node, so use a large negative bias on those.
+	pred := make([]int, 4)
+	n.Predict(pred, d, 4)
+	if err := n.SetBatch(d, pred, 4); err != nil {
+		t.Fatal(err)
+	}
+	z := n.State()
+	pa := make([]float64, len(z))
+	p := n.Problem()
+	p.ProjectA(pa, z)
+	N := g.Nodes()
+	KE := 4 * g.Edges()
+	for i := range z {
+		node := -1
+		if i >= 2*KE {
+			node = (i - 2*KE) % N
+		}
+		if node >= 0 && g.Roles[node] == Class {
+			continue
+		}
+		if math.Abs(pa[i]-z[i]) > 1e-12 {
+			t.Fatalf("warm start not in A (other than class constraints) at %d: %v vs %v", i, z[i], pa[i])
+		}
+	}
+	pb := make([]float64, len(z))
+	p.ProjectB(pb, z)
+	for i := range z {
+		if math.Abs(pb[i]-z[i]) > 1e-12 {
+			t.Fatalf("warm start not in B at %d: %v vs %v", i, z[i], pb[i])
+		}
+	}
+}
+
+func TestNetworkIterateDoesNotAllocate(t *testing.T) {
+	for _, g := range []*Graph{mustLayered(t, 16, 8, 4), nonLayered(t)} {
+		n, err := NewNetwork(g, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0.2, Mode: ClassRelabel, Count: 2}, Workers: 2}, NewRand(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, l := randomBatch(20, len(g.NodesOf(Data)), len(g.NodesOf(Class)), 3)
+		if err := n.SetBatch(d, l, 20); err != nil {
+			t.Fatal(err)
+		}
+		n.Iterate(1)
+		if a := testing.AllocsPerRun(20, func() { n.Iterate(1) }); a != 0 {
+			t.Errorf("%d nodes: Iterate allocates %v times", g.Nodes(), a)
+		}
+		n.Close()
+	}
+}
+
+// A fixed worker count gives bit-identical runs.
+func TestNetworkReproducible(t *testing.T) {
+	run := func() []float64 {
+		g := mustLayered(t, 12, 8, 3)
+		n, err := NewNetwork(g, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0.2}, Workers: 3}, NewRand(9))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		d, l := randomBatch(31, 12, 3, 4)
+		if err := n.SetBatch(d, l, 31); err != nil {
+			t.Fatal(err)
+		}
+		for range 20 {
+			n.Iterate(1)
+		}
+		return n.State()
+	}
+	a, b := run(), run()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("z[%d] differs between runs: %v vs %v", i, a[i], b[i])
+		}
+	}
+}
+
+func TestGraphErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		roles []Role
+		edges []Edge
+	}{
+		{"edge into data", []Role{Data, Class}, []Edge{{1, 0}}},
+		{"out of range", []Role{Data, Class}, []Edge{{0, 2}}},
+		{"self loop", []Role{Data, Hidden}, []Edge{{1, 1}}},
+		{"repeated", []Role{Data, Class}, []Edge{{0, 1}, {0, 1}}},
+	} {
+		if _, err := NewGraph(tc.roles, tc.edges); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	if _, err := Layered(3); err == nil {
+		t.Error("one layer: no error")
+	}
+	// A hidden node without outputs, and a cycle, are rejected by NewNetwork.
+	g, _ := NewGraph([]Role{Data, Hidden, Class, Class}, []Edge{{0, 1}, {0, 2}, {0, 3}})
+	if _, err := NewNetwork(g, NetworkConfig{}, NewRand(1)); err == nil {
+		t.Error("hidden node without out-edges: no error")
+	}
+	g, _ = NewGraph([]Role{Data, Hidden, Hidden, Class, Class}, []Edge{{0, 1}, {2, 1}, {1, 2}, {2, 3}, {2, 4}})
+	if _, err := NewNetwork(g, NetworkConfig{}, NewRand(1)); err == nil {
+		t.Error("cycle: no error")
+	}
+}
+
+func TestLayeredBlocks(t *testing.T) {
+	g := mustLayered(t, 5, 4, 3)
+	n, err := NewNetwork(g, NetworkConfig{}, NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if len(n.blocks) != 2 || n.blocks[0].gather || n.blocks[1].gather || n.blocks[0].j1-n.blocks[0].j0 != 4 || n.blocks[1].c != 4 {
+		t.Fatalf("layered 5-4-3 blocks: %+v", n.blocks)
+	}
+	for j := 5; j < 12; j++ {
+		w := n.Weights()[g.InStart[j]:g.InStart[j+1]]
+		var s, s2 float64
+		for _, v := range w {
+			s += v
+			s2 += v * v
+		}
+		if math.Abs(s) > 1e-12 || math.Abs(math.Sqrt(s2)-1) > 1e-12 {
+			t.Errorf("node %d initial in-weights: sum %v, norm %v; want 0 and Ω", j, s, math.Sqrt(s2))
+		}
+	}
+}
