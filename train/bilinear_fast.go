@@ -60,13 +60,13 @@ func bilinearRootFrom(p, q, c, r, u float64) float64 {
 //
 // The common case is three unguarded Newton steps, four roots at a time with no
 // data-dependent branch (f64.NewtonRoots); a root whose last step was not negligible (a
-// poor start, or a step out of (−1, 1)) is solved again by the safeguarded
-// bilinearRootFrom, so the result is the same root either way.
+// poor start, or a step out of (−1, 1)) is finished by the safeguarded bilinearRootFrom,
+// so the result is the same root either way.
 func bilinearRoots(u, s, p, q, r []float64, c float64) {
 	f64.NewtonRoots(u, s, p, q, r, c)
 	for j, sj := range s[:len(u)] {
-		if sj != sj { // NaN: not converged
-			v := bilinearRootFrom(p[j], q[j], c, r[j], 0)
+		if sj != sj { // NaN: not converged; go on from where Newton got to, if inside (−1, 1)
+			v := bilinearRootFrom(p[j], q[j], c, r[j], u[j])
 			u[j], s[j] = v, 1/(1-v*v)
 		}
 	}

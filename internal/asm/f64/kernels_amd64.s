@@ -2,8 +2,28 @@
 
 #include "textflag.h"
 
-// Independent terms go to separate accumulators so that consecutive fused multiply-adds
-// do not wait on each other's latency. c is a positive multiple of 4, rows positive.
+// Rows of any length c ≥ 1 are processed four values at a time; a last block of c mod 4
+// values is loaded and stored through a lane mask (masked-off lanes read as zero, which adds
+// nothing to the sums). Independent terms go to separate accumulators so that consecutive
+// fused multiply-adds do not wait on each other's latency. rows and c are positive.
+
+DATA tailmask<>+0(SB)/8, $0
+DATA tailmask<>+8(SB)/8, $0
+DATA tailmask<>+16(SB)/8, $0
+DATA tailmask<>+24(SB)/8, $0
+DATA tailmask<>+32(SB)/8, $-1
+DATA tailmask<>+40(SB)/8, $0
+DATA tailmask<>+48(SB)/8, $0
+DATA tailmask<>+56(SB)/8, $0
+DATA tailmask<>+64(SB)/8, $-1
+DATA tailmask<>+72(SB)/8, $-1
+DATA tailmask<>+80(SB)/8, $0
+DATA tailmask<>+88(SB)/8, $0
+DATA tailmask<>+96(SB)/8, $-1
+DATA tailmask<>+104(SB)/8, $-1
+DATA tailmask<>+112(SB)/8, $-1
+DATA tailmask<>+120(SB)/8, $0
+GLOBL tailmask<>(SB), RODATA|NOPTR, $128
 
 // func reflectDotsRowsAVX2(p, q, x, w, xa, wa *float64, rows, c int)
 TEXT ·reflectDotsRowsAVX2(SB), NOSPLIT, $0-64
@@ -15,7 +35,15 @@ TEXT ·reflectDotsRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ wa+40(FP), R9
 	MOVQ rows+48(FP), DX
 	MOVQ c+56(FP), CX
+	MOVQ CX, R12
+	ANDQ $3, R12                     // values in the masked last block
+	MOVQ R12, R13
+	SHLQ $5, R13
+	LEAQ tailmask<>(SB), R14
+	VMOVUPD (R14)(R13*1), Y15        // its lane mask
 	SHLQ $3, CX                      // row length in bytes
+	MOVQ CX, R11
+	ANDQ $-32, R11                   // bytes in full blocks
 
 rdrow:
 	VXORPD Y0, Y0, Y0                // p
@@ -24,6 +52,8 @@ rdrow:
 	XORQ AX, AX
 
 rdloop:
+	CMPQ AX, R11
+	JGE  rdtail
 	VMOVUPD (R8)(AX*1), Y2
 	VADDPD  Y2, Y2, Y2
 	VSUBPD  (SI)(AX*1), Y2, Y2       // rx = 2xa - x
@@ -34,9 +64,24 @@ rdloop:
 	VFMADD231PD Y2, Y2, Y1
 	VFMADD231PD Y3, Y3, Y10
 	ADDQ $32, AX
-	CMPQ AX, CX
-	JLT  rdloop
+	JMP  rdloop
 
+rdtail:
+	TESTQ R12, R12
+	JZ    rdsum
+	VMASKMOVPD (R8)(AX*1), Y15, Y2
+	VADDPD  Y2, Y2, Y2
+	VMASKMOVPD (SI)(AX*1), Y15, Y4
+	VSUBPD  Y4, Y2, Y2
+	VMASKMOVPD (R9)(AX*1), Y15, Y3
+	VADDPD  Y3, Y3, Y3
+	VMASKMOVPD (DI)(AX*1), Y15, Y5
+	VSUBPD  Y5, Y3, Y3
+	VFMADD231PD Y2, Y3, Y0
+	VFMADD231PD Y2, Y2, Y1
+	VFMADD231PD Y3, Y3, Y10
+
+rdsum:
 	VADDPD  Y10, Y1, Y1
 	VEXTRACTF128 $1, Y0, X4
 	VADDPD  X4, X0, X0
@@ -55,6 +100,24 @@ rdloop:
 	VZEROUPPER
 	RET
 
+// One block of the fused update. Y4 = xa, Y5 = wa, Y6 = x, Y7 = w loaded; Y13 = u,
+// Y14 = s, Y15 = β broadcast. Leaves the new x in Y6 and w in Y7, Δx², Δw² added to Y0, Y1.
+#define UPDATE_BLOCK \
+	VADDPD  Y4, Y4, Y2 \
+	VSUBPD  Y6, Y2, Y2 \
+	VADDPD  Y5, Y5, Y3 \
+	VSUBPD  Y7, Y3, Y3 \
+	VMOVAPD Y2, Y8 \
+	VFMADD231PD Y13, Y3, Y8 \
+	VMOVAPD Y3, Y9 \
+	VFMADD231PD Y13, Y2, Y9 \
+	VFMSUB132PD Y14, Y4, Y8 \
+	VFMSUB132PD Y14, Y5, Y9 \
+	VFMADD231PD Y8, Y8, Y0 \
+	VFMADD231PD Y9, Y9, Y1 \
+	VFMADD231PD Y15, Y8, Y6 \
+	VFMADD231PD Y15, Y9, Y7
+
 // func bilinearUpdateRowsAVX2(x, w, xa, wa, xs, ws, u, s *float64, rows, c int, beta float64) (errSq float64)
 TEXT ·bilinearUpdateRowsAVX2(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
@@ -67,7 +130,15 @@ TEXT ·bilinearUpdateRowsAVX2(SB), NOSPLIT, $0-96
 	MOVQ s+56(FP), R13
 	MOVQ rows+64(FP), DX
 	MOVQ c+72(FP), CX
-	SHLQ $3, CX
+	MOVQ CX, BX
+	ANDQ $3, BX                      // values in the masked last block
+	MOVQ BX, R14
+	SHLQ $5, R14
+	LEAQ tailmask<>(SB), R15
+	VMOVUPD (R15)(R14*1), Y12        // its lane mask
+	SHLQ $3, CX                      // row length in bytes
+	MOVQ CX, R14
+	ANDQ $-32, R14                   // bytes in full blocks
 	VBROADCASTSD beta+80(FP), Y15
 	VXORPD Y0, Y0, Y0                // Σ Δx²
 	VXORPD Y1, Y1, Y1                // Σ Δw²
@@ -78,24 +149,13 @@ burow:
 	XORQ AX, AX
 
 buloop:
-	VMOVUPD (R8)(AX*1), Y4           // xa
-	VMOVUPD (R9)(AX*1), Y5           // wa
-	VMOVUPD (SI)(AX*1), Y6           // x
-	VMOVUPD (DI)(AX*1), Y7           // w
-	VADDPD  Y4, Y4, Y2
-	VSUBPD  Y6, Y2, Y2               // rx = 2xa - x
-	VADDPD  Y5, Y5, Y3
-	VSUBPD  Y7, Y3, Y3               // rw = 2wa - w
-	VMOVAPD Y2, Y8
-	VFMADD231PD Y13, Y3, Y8          // rx + u*rw
-	VMOVAPD Y3, Y9
-	VFMADD231PD Y13, Y2, Y9          // rw + u*rx
-	VFMSUB132PD Y14, Y4, Y8          // Δx = (rx + u*rw)*s - xa
-	VFMSUB132PD Y14, Y5, Y9          // Δw = (rw + u*rx)*s - wa
-	VFMADD231PD Y8, Y8, Y0
-	VFMADD231PD Y9, Y9, Y1
-	VFMADD231PD Y15, Y8, Y6          // x += β Δx
-	VFMADD231PD Y15, Y9, Y7          // w += β Δw
+	CMPQ AX, R14
+	JGE  butail
+	VMOVUPD (R8)(AX*1), Y4
+	VMOVUPD (R9)(AX*1), Y5
+	VMOVUPD (SI)(AX*1), Y6
+	VMOVUPD (DI)(AX*1), Y7
+	UPDATE_BLOCK
 	VMOVUPD Y6, (SI)(AX*1)
 	VMOVUPD Y7, (DI)(AX*1)
 	VADDPD  (R10)(AX*1), Y6, Y6
@@ -103,9 +163,26 @@ buloop:
 	VADDPD  (R11)(AX*1), Y7, Y7
 	VMOVUPD Y7, (R11)(AX*1)          // ws += w
 	ADDQ $32, AX
-	CMPQ AX, CX
-	JLT  buloop
+	JMP  buloop
 
+butail:
+	TESTQ BX, BX
+	JZ    bunext
+	VMASKMOVPD (R8)(AX*1), Y12, Y4
+	VMASKMOVPD (R9)(AX*1), Y12, Y5
+	VMASKMOVPD (SI)(AX*1), Y12, Y6
+	VMASKMOVPD (DI)(AX*1), Y12, Y7
+	UPDATE_BLOCK
+	VMASKMOVPD Y6, Y12, (SI)(AX*1)
+	VMASKMOVPD Y7, Y12, (DI)(AX*1)
+	VMASKMOVPD (R10)(AX*1), Y12, Y10
+	VADDPD  Y10, Y6, Y6
+	VMASKMOVPD Y6, Y12, (R10)(AX*1)
+	VMASKMOVPD (R11)(AX*1), Y12, Y11
+	VADDPD  Y11, Y7, Y7
+	VMASKMOVPD Y7, Y12, (R11)(AX*1)
+
+bunext:
 	ADDQ CX, SI
 	ADDQ CX, DI
 	ADDQ CX, R9

@@ -33,7 +33,7 @@ func checkGuards(t *testing.T, whole []float64) {
 
 func near(a, b, scale float64) bool { return math.Abs(a-b) <= 1e-14*scale }
 
-var shapes = []struct{ rows, c int }{{1, 4}, {3, 4}, {5, 8}, {7, 16}, {2, 12}, {4, 3}, {3, 5}, {1, 1}, {0, 4}, {6, 20}}
+var shapes = []struct{ rows, c int }{{1, 4}, {3, 4}, {5, 8}, {7, 16}, {2, 12}, {4, 3}, {3, 5}, {1, 1}, {0, 4}, {6, 20}, {5, 6}, {3, 7}, {2, 2}, {9, 13}}
 
 func TestReflectDotsRowsMatchesGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -17,7 +17,7 @@ func bilinearUpdateRowsAVX2(x, w, xa, wa, xs, ws, u, s *float64, rows, c int, be
 func ReflectDotsRows(p, q, x, w, xa, wa []float64, rows, c int) {
 	n := rows * c
 	checkRows(rows, c, len(p) < rows || len(q) < rows || len(x) < n || len(w) < n || len(xa) < c || len(wa) < n)
-	if !useAVX2 || c%4 != 0 || rows == 0 || c == 0 {
+	if !useAVX2 || rows == 0 || c == 0 {
 		ReflectDotsRowsGo(p, q, x, w, xa, wa, rows, c)
 		return
 	}
@@ -29,7 +29,7 @@ func ReflectDotsRows(p, q, x, w, xa, wa []float64, rows, c int) {
 func BilinearUpdateRows(x, w, xa, wa, xs, ws, u, s []float64, rows, c int, beta float64) float64 {
 	n := rows * c
 	checkRows(rows, c, len(x) < n || len(w) < n || len(xa) < c || len(wa) < n || len(xs) < c || len(ws) < n || len(u) < rows || len(s) < rows)
-	if !useAVX2 || c%4 != 0 || rows == 0 || c == 0 {
+	if !useAVX2 || rows == 0 || c == 0 {
 		return BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, u, s, rows, c, beta)
 	}
 	return bilinearUpdateRowsAVX2(&x[0], &w[0], &xa[0], &wa[0], &xs[0], &ws[0], &u[0], &s[0], rows, c, beta)
