@@ -1,0 +1,125 @@
+package train
+
+import (
+	"math"
+	"testing"
+)
+
+// inSet reports whether (x, y, b) lies in the activation's set, within tol.
+func inSet(a Activation, x, y, b, tol float64) bool {
+	z := y - b
+	switch a := a.(type) {
+	case ReLU:
+		return (math.Abs(x) <= tol && z <= tol) || (x >= -tol && math.Abs(x-z) <= tol)
+	case Step:
+		return (math.Abs(x) <= tol && z <= -a.Delta+tol) || (math.Abs(x-1) <= tol && z >= a.Delta-tol)
+	case Zigmoid:
+		if inSet(Step(a), x, y, b, tol) {
+			return true
+		}
+		return math.Abs(z) < a.Delta+tol && math.Abs(x-(z+a.Delta)/(2*a.Delta)) <= tol
+	}
+	panic("unknown activation")
+}
+
+// setPoints returns the points of the set with y − b = z nearest to (y, b) in (y, b):
+// the set is a union of pieces over z, and for fixed z the nearest (y', b') moves y and b
+// equally and oppositely. xs lists the x values the set allows at z.
+func setXs(a Activation, z float64) []float64 {
+	switch a := a.(type) {
+	case ReLU:
+		if z < 0 {
+			return []float64{0}
+		}
+		if z == 0 {
+			return []float64{0}
+		}
+		return []float64{z}
+	case Step:
+		var v []float64
+		if z <= -a.Delta {
+			v = append(v, 0)
+		}
+		if z >= a.Delta {
+			v = append(v, 1)
+		}
+		return v
+	case Zigmoid:
+		return []float64{a.Eval(z)}
+	}
+	panic("unknown activation")
+}
+
+// Every activation's projection lands in its set, and no sampled point of the set near the
+// input is closer.
+func TestActivationProjections(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a    Activation
+	}{
+		{"ReLU", ReLU{}},
+		{"step Δ=0.3", Step{Delta: 0.3}},
+		{"step Δ=1", Step{Delta: 1}},
+		{"zigmoid Δ=0.4", Zigmoid{Delta: 0.4}},
+		{"zigmoid Δ=0.05", Zigmoid{Delta: 0.05}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := NewRand(1)
+			for trial := 0; trial < 2000; trial++ {
+				x, y, b := 3*(2*rng.Float64()-1), 3*(2*rng.Float64()-1), 3*(2*rng.Float64()-1)
+				if trial%4 == 0 { // near the kinks
+					x, y, b = 0.1*x, 0.1*y, 0.1*b
+				}
+				px, py, pb := tc.a.Project(x, y, b)
+				if !inSet(tc.a, px, py, pb, 1e-9) {
+					t.Fatalf("Project(%v, %v, %v) = (%v, %v, %v) is not in the set", x, y, b, px, py, pb)
+				}
+				d := (px-x)*(px-x) + (py-y)*(py-y) + (pb-b)*(pb-b)
+				z0 := y - b
+				for s := 0; s <= 600; s++ {
+					z := z0 - 6 + 12*float64(s)/600
+					if s == 600 {
+						z = z0 + 12*(rng.Float64()-0.5)
+					}
+					h := 0.5 * (z - z0)
+					for _, sx := range setXs(tc.a, z) {
+						ds := (sx-x)*(sx-x) + 2*h*h
+						if ds < d-1e-12 {
+							t.Fatalf("Project(%v, %v, %v) at distance² %v, but (%v, z=%v) of the set is at %v", x, y, b, d, sx, z, ds)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestActivationEval(t *testing.T) {
+	for _, tc := range []struct {
+		a    Activation
+		z, f float64
+	}{
+		{ReLU{}, -1, 0}, {ReLU{}, 0, 0}, {ReLU{}, 2.5, 2.5},
+		{Step{Delta: 0.3}, -0.1, 0}, {Step{Delta: 0.3}, 0, 0}, {Step{Delta: 0.3}, 0.01, 1},
+		{Zigmoid{Delta: 0.5}, -1, 0}, {Zigmoid{Delta: 0.5}, 0, 0.5}, {Zigmoid{Delta: 0.5}, 0.25, 0.75}, {Zigmoid{Delta: 0.5}, 3, 1},
+	} {
+		if got := tc.a.Eval(tc.z); got != tc.f {
+			t.Errorf("%T%v.Eval(%v) = %v, want %v", tc.a, tc.a, tc.z, got, tc.f)
+		}
+	}
+}
+
+// Points already in the set are fixed points of the projection.
+func TestActivationFixesSetPoints(t *testing.T) {
+	for _, a := range []Activation{ReLU{}, Step{Delta: 0.3}, Zigmoid{Delta: 0.3}} {
+		for _, z := range []float64{-2, -0.3, -0.1, 0, 0.1, 0.3, 2} {
+			for _, x := range setXs(a, z) {
+				y, b := 0.7+z, 0.7
+				px, py, pb := a.Project(x, y, b)
+				if math.Abs(px-x)+math.Abs(py-y)+math.Abs(pb-b) > 1e-12 {
+					t.Errorf("%T: set point (%v, %v, %v) moved to (%v, %v, %v)", a, x, y, b, px, py, pb)
+				}
+			}
+		}
+	}
+}
