@@ -1,0 +1,251 @@
+package infer
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/lwl-go/lwl/format"
+)
+
+// Model is a loaded bundle ready for use. Its methods are safe for concurrent use and do
+// not allocate once warm when the caller supplies dst (scratch buffers come from a pool).
+// Calling a method that does not fit the model's kind (Classify on an NMF, …) panics.
+type Model struct {
+	b    *format.Bundle
+	net  *Network
+	nmf  *NMF
+	pool sync.Pool // *state
+}
+
+type state struct{ x, y []float64 }
+
+// Load reads the bundle at path and prepares it.
+func Load(path string) (*Model, error) {
+	b, err := format.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return New(b)
+}
+
+// Read reads a bundle from r (a file, an HTTP body, bytes from go:embed) and prepares it.
+func Read(r io.Reader) (*Model, error) {
+	b, err := format.Read(r)
+	if err != nil {
+		return nil, err
+	}
+	return New(b)
+}
+
+// New prepares a bundle held in memory. The model shares b's slices.
+func New(b *format.Bundle) (*Model, error) {
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model{b: b}
+	var err error
+	if b.Kind == format.KindNMF {
+		m.nmf, err = NewNMF(b.NMF)
+		return m, err
+	}
+	if m.net, err = NewNetwork(b.Network); err != nil {
+		return nil, err
+	}
+	n := b.Network.Nodes
+	m.pool.New = func() any { return &state{x: make([]float64, n), y: make([]float64, n)} }
+	return m, nil
+}
+
+// Kind is the kind of the bundle.
+func (m *Model) Kind() format.Kind { return m.b.Kind }
+
+// Bundle is the bundle the model was made from: provenance, class names, shapes.
+func (m *Model) Bundle() *format.Bundle { return m.b }
+
+// Network is the model's network evaluator (nil for NMF).
+func (m *Model) Network() *Network { return m.net }
+
+// NMF is the model's NMF evaluator (nil unless Kind is KindNMF).
+func (m *Model) NMF() *NMF { return m.nmf }
+
+// NumData is the length of a data item (input pixels).
+func (m *Model) NumData() int {
+	if m.nmf != nil {
+		return m.nmf.d
+	}
+	return len(m.net.data)
+}
+
+// NumClasses is the number of class nodes of a classifier.
+func (m *Model) NumClasses() int { return len(m.net.class) }
+
+// NumCodes is the code length of an autoencoder, a generator or an NMF.
+func (m *Model) NumCodes() int {
+	if m.nmf != nil {
+		return m.nmf.c
+	}
+	return len(m.net.code)
+}
+
+func (m *Model) need(kinds ...format.Kind) {
+	for _, k := range kinds {
+		if m.b.Kind == k {
+			return
+		}
+	}
+	panic(fmt.Sprintf("infer: %v model used as %v", m.b.Kind, kinds[0]))
+}
+
+func out(dst []float64, n int) []float64 {
+	if dst == nil {
+		return make([]float64, n)
+	}
+	if len(dst) != n {
+		panic(fmt.Sprintf("infer: dst has %d values, want %d", len(dst), n))
+	}
+	return dst
+}
+
+// Classify returns the class (index into the class nodes and ClassNames) of one item.
+func (m *Model) Classify(item []float64) int {
+	m.need(format.KindClassifier)
+	s := m.pool.Get().(*state)
+	m.net.Forward(s.x, s.y, item)
+	c := m.net.Class(s.y)
+	m.pool.Put(s)
+	return c
+}
+
+// Scores writes the class scores y − b of one item into dst (allocated when nil) and
+// returns it.
+func (m *Model) Scores(dst, item []float64) []float64 {
+	m.need(format.KindClassifier)
+	dst = out(dst, len(m.net.class))
+	s := m.pool.Get().(*state)
+	m.net.Forward(s.x, s.y, item)
+	m.net.Scores(dst, s.y)
+	m.pool.Put(s)
+	return dst
+}
+
+// ClassName is the name of class c, or its number when the bundle has no names.
+func (m *Model) ClassName(c int) string {
+	if c >= 0 && c < len(m.b.Network.ClassNames) {
+		return m.b.Network.ClassNames[c]
+	}
+	return fmt.Sprint(c)
+}
+
+// ClassifyBatch classifies items[i] into dst[i] (allocated when nil), splitting the batch
+// across GOMAXPROCS goroutines.
+func (m *Model) ClassifyBatch(dst []int, items [][]float64) []int {
+	m.need(format.KindClassifier)
+	if dst == nil {
+		dst = make([]int, len(items))
+	}
+	if len(dst) != len(items) {
+		panic("infer: ClassifyBatch: dst and items differ in length")
+	}
+	m.parallel(len(items), func(s *state, i int) {
+		m.net.Forward(s.x, s.y, items[i])
+		dst[i] = m.net.Class(s.y)
+	})
+	return dst
+}
+
+// parallel runs fn for i in [0, n) on up to GOMAXPROCS goroutines, each with its own state.
+func (m *Model) parallel(n int, fn func(s *state, i int)) {
+	parts := min(runtime.GOMAXPROCS(0), n)
+	if parts <= 1 || n < 8 {
+		s := m.pool.Get().(*state)
+		for i := range n {
+			fn(s, i)
+		}
+		m.pool.Put(s)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*n/parts, (p+1)*n/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := m.pool.Get().(*state)
+			for i := lo; i < hi; i++ {
+				fn(s, i)
+			}
+			m.pool.Put(s)
+		}()
+	}
+	wg.Wait()
+}
+
+// Encode writes the code of a data item (the code-node values of its forward pass) into
+// dst (allocated when nil). For an NMF model it is the NMF encoding.
+func (m *Model) Encode(dst, item []float64) []float64 {
+	if m.nmf != nil {
+		return m.nmf.Encode(dst, item)
+	}
+	m.need(format.KindAutoencoder, format.KindGenerator)
+	dst = out(dst, len(m.net.code))
+	s := m.pool.Get().(*state)
+	m.net.Forward(s.x, s.y, item)
+	Gather(dst, s.x, m.net.code)
+	m.pool.Put(s)
+	return dst
+}
+
+// Decode writes the data-node values that a code decodes to into dst (allocated when
+// nil): the code item's feed-around from the code layer to the data layer. For an NMF
+// model it is the reconstruction W·code.
+func (m *Model) Decode(dst, code []float64) []float64 {
+	if m.nmf != nil {
+		return m.nmf.Reconstruct(dst, code)
+	}
+	m.need(format.KindAutoencoder, format.KindGenerator)
+	dst = out(dst, len(m.net.data))
+	s := m.pool.Get().(*state)
+	m.net.ForwardCode(s.x, s.y, code)
+	Gather(dst, s.x, m.net.data)
+	m.pool.Put(s)
+	return dst
+}
+
+// Reconstruct writes D(E(item)) into dst (allocated when nil): the data item's
+// feed-around back to the data layer, f(y − b) there. For NMF, W·Encode(item).
+func (m *Model) Reconstruct(dst, item []float64) []float64 {
+	if m.nmf != nil {
+		return m.nmf.ReconstructItem(dst, item)
+	}
+	m.need(format.KindAutoencoder, format.KindGenerator)
+	dst = out(dst, len(m.net.data))
+	s := m.pool.Get().(*state)
+	m.net.Forward(s.x, s.y, item)
+	m.net.Output(dst, s.y, m.net.data)
+	m.pool.Put(s)
+	return dst
+}
+
+// DecodeBatch decodes codes[i] into dst[i] (allocated when nil) across GOMAXPROCS goroutines.
+func (m *Model) DecodeBatch(dst, codes [][]float64) [][]float64 {
+	if dst == nil {
+		dst = make([][]float64, len(codes))
+		for i := range dst {
+			dst[i] = make([]float64, m.NumData())
+		}
+	}
+	if m.nmf != nil {
+		for i := range codes {
+			m.nmf.Reconstruct(dst[i], codes[i])
+		}
+		return dst
+	}
+	m.need(format.KindAutoencoder, format.KindGenerator)
+	m.parallel(len(codes), func(s *state, i int) {
+		m.net.ForwardCode(s.x, s.y, codes[i])
+		Gather(dst[i], s.x, m.net.data)
+	})
+	return dst
+}
