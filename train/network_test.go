@@ -251,3 +251,40 @@ func TestLayeredBlocks(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNetworkIterate reports the time per weight-multiply of one fused iteration.
+func BenchmarkNetworkIterate(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		sizes []int
+		k     int
+		parts int
+	}{
+		{"784-20-10/K1000/2w", []int{784, 20, 10}, 1000, 2},
+		{"784-20-10/K1000/1w", []int{784, 20, 10}, 1000, 1},
+		{"13-26-26-2/K128/2w", []int{13, 26, 26, 2}, 128, 2},
+		{"16-8-4/K64/1w", []int{16, 8, 4}, 64, 1},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			g := mustLayered(b, bc.sizes...)
+			n, err := NewNetwork(g, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0.7, Mode: ClassExempt, Count: 5}, Workers: bc.parts}, NewRand(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer n.Close()
+			d, l := randomBatch(bc.k, bc.sizes[0], bc.sizes[len(bc.sizes)-1], 2)
+			if err := n.SetBatch(d, l, bc.k); err != nil {
+				b.Fatal(err)
+			}
+			for range 3 {
+				n.Iterate(1)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				n.Iterate(1)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n.Work()), "ns/WM")
+		})
+	}
+}
