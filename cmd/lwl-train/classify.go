@@ -1,0 +1,366 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/format"
+	"github.com/lwl-go/lwl/internal/imgrid"
+	"github.com/lwl-go/lwl/internal/progress"
+	"github.com/lwl-go/lwl/train"
+)
+
+func init() {
+	commands["classify"] = command{summary: "train a loss-free classifier (section 5)", run: runClassify}
+}
+
+const classifyUsage = `Usage: lwl-train classify [flags] (-majority DEPTH | -mnist N | -csv FILE | -reftext FILE)
+
+Trains a layered, fully connected classifier with RRR (section 5 of the paper) and prints
+the per-epoch table of the reference programs: epoch, GWMs, iterations, errstart and
+errstop (mean first and last RRR_err of the epoch's batches), batch_err, train_err,
+test_err. The class of an item is the class node with the largest y − b in a forward pass
+with the consensus weights and biases.
+
+Compromised data (section 5.3): -ee (or -exempt) exempts that many items per batch from the
+class constraints (32); with -relabel the same number may instead take the class nearest to
+them (33). -fpa is the false-positive allowance of section 6.2 (two classes, 0 = fake).
+
+Writes into -out: classifier.lwlb (the bundle), rrr_err.csv (RRR_err per iteration) and,
+for image data, flagged.png with the training items exempted or relabeled in the final
+epoch (figure 15) and flagged.csv listing them.
+`
+
+// classifyFlags are the hyperparameters of section 5, shared by classify and repro.
+type classifyFlags struct {
+	layers                               string
+	epochs, batch, iter, exempt, workers int
+	beta, tol, omega, upsilon, delta     float64
+	ee, fpa, actDelta                    float64
+	relabel                              bool
+	activation                           string
+	seed                                 uint64
+}
+
+func (f *classifyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.layers, "layers", "", "layer sizes from data to classes, e.g. 784,20,10 (default: inputs,20,classes; majority: 13,26…,2)")
+	fs.IntVar(&f.epochs, "epochs", 10, "passes over the training data")
+	fs.IntVar(&f.batch, "batch", 128, "items per batch |K|")
+	fs.IntVar(&f.iter, "iter", 100, "RRR_iter: iteration cap per batch")
+	fs.Float64Var(&f.tol, "tol", 0, "stop a batch when RRR_err ≤ tol (0: run to -iter)")
+	fs.Float64Var(&f.beta, "beta", 1, "RRR step β")
+	fs.Float64Var(&f.omega, "omega", 2, "norm Ω of every node's in-weights (26g)")
+	fs.Float64Var(&f.upsilon, "upsilon", 1, "metric weight Υ of the class nodes (eq. 31)")
+	fs.Float64Var(&f.delta, "delta", 0.1, "class margin Δ (26d)")
+	fs.Float64Var(&f.ee, "ee", 0, "eccentric exemption as a fraction of the batch (e.g. 0.005)")
+	fs.IntVar(&f.exempt, "exempt", 0, "eccentric exemption EE as a count per batch (overrides -ee)")
+	fs.BoolVar(&f.relabel, "relabel", false, "relabel (33) the EE items instead of exempting them (32)")
+	fs.Float64Var(&f.fpa, "fpa", 0, "false-positive allowance as a fraction of the batch (two classes, 0 = fake)")
+	fs.StringVar(&f.activation, "activation", "relu", "hidden activation: relu, step or zigmoid")
+	fs.Float64Var(&f.actDelta, "act-delta", 0.4, "gap Δ of the step and zigmoid activations")
+	fs.IntVar(&f.workers, "workers", 0, "parallel parts per iteration (0: all cores)")
+	fs.Uint64Var(&f.seed, "seed", 1, "random seed (initial weights, shuffles)")
+}
+
+// settings turns the flags into training settings for data with d inputs and the given
+// number of classes; defaultHidden fills in -layers when it is empty.
+func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.ClassifierSettings, []int, error) {
+	var s train.ClassifierSettings
+	sizes := append(append([]int{d}, defaultHidden...), classes)
+	if f.layers != "" {
+		sizes = sizes[:0]
+		for _, p := range strings.Split(f.layers, ",") {
+			v, err := strconv.Atoi(strings.TrimSpace(p))
+			if err != nil || v <= 0 {
+				return s, nil, &usageError{fmt.Sprintf("-layers %q: %q is not a positive layer size", f.layers, p)}
+			}
+			sizes = append(sizes, v)
+		}
+		if len(sizes) < 2 || sizes[0] != d || sizes[len(sizes)-1] < classes {
+			return s, nil, &usageError{fmt.Sprintf("-layers %q: the data have %d inputs and %d classes", f.layers, d, classes)}
+		}
+	}
+	if f.epochs <= 0 || f.iter <= 0 || f.batch <= 0 {
+		return s, nil, &usageError{"-epochs, -iter and -batch must be positive"}
+	}
+	var act train.Activation
+	switch f.activation {
+	case "relu":
+		act = train.ReLU{}
+	case "step":
+		act = train.Step{Delta: f.actDelta}
+	case "zigmoid":
+		act = train.Zigmoid{Delta: f.actDelta}
+	default:
+		return s, nil, &usageError{fmt.Sprintf("-activation %q: want relu, step or zigmoid", f.activation)}
+	}
+	rule := train.ClassRule{Margin: f.delta}
+	count := f.exempt
+	if count == 0 && f.ee > 0 {
+		count = int(math.Round(f.ee * float64(f.batch)))
+	}
+	switch {
+	case f.fpa > 0:
+		if f.relabel || count > 0 {
+			return s, nil, &usageError{"-fpa cannot be combined with -ee/-exempt or -relabel"}
+		}
+		rule.Mode, rule.Count = train.ClassFalsePositive, int(math.Round(f.fpa*float64(f.batch)))
+	case f.relabel:
+		rule.Mode, rule.Count = train.ClassRelabel, count
+	case count > 0:
+		rule.Mode, rule.Count = train.ClassExempt, count
+	}
+	g, err := train.Layered(sizes...)
+	if err != nil {
+		return s, nil, &usageError{err.Error()}
+	}
+	s = train.ClassifierSettings{
+		Graph: g,
+		NetworkConfig: train.NetworkConfig{Omega: f.omega, Upsilon: f.upsilon, Activation: act,
+			Class: rule, Workers: f.workers},
+		Beta: f.beta, Tol: f.tol, IterPerBatch: f.iter, BatchSize: f.batch, Epochs: f.epochs, Seed: f.seed,
+	}
+	return s, sizes, nil
+}
+
+type classifyResult struct {
+	Source     string    `json:"source"`
+	Train      int       `json:"train"`
+	Test       int       `json:"test"`
+	Layers     []int     `json:"layers"`
+	Epochs     int       `json:"epochs"`
+	TrainErr   float64   `json:"train_err"`
+	TestErr    *float64  `json:"test_err"`
+	BatchErr   float64   `json:"batch_err"`
+	GWMs       float64   `json:"gwms"`
+	Seconds    float64   `json:"seconds"`
+	Flagged    int       `json:"flagged"`
+	Relabeled  [][2]int  `json:"relabeled,omitempty"` // (item, new class)
+	Exempted   []int     `json:"exempted,omitempty"`
+	Out        string    `json:"out"`
+	ErrHistory []float64 `json:"-"`
+}
+
+func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("classify", classifyUsage, stderr)
+	var cf classifyFlags
+	cf.register(fs)
+	majority := fs.Int("majority", 0, "train on majority-gate data of this circuit depth (section 5.5.1)")
+	dataSeed := fs.Uint64("data-seed", 1, "seed of the majority circuit and split")
+	mnist := fs.Int("mnist", 0, "train on the first N MNIST training items, test on the first N test items")
+	csvPath := fs.String("csv", "", "training data: CSV, label in the last column")
+	testCSV := fs.String("test-csv", "", "test data for -csv")
+	reftext := fs.String("reftext", "", "training data in the reference programs' text format")
+	testRef := fs.String("test-reftext", "", "test data for -reftext")
+	out := fs.String("out", "classify-out", "directory for the output files")
+	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return &usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	trainSet, testSet, hidden, shape, err := loadClassifyData(*majority, *dataSeed, *mnist, *csvPath, *testCSV, *reftext, *testRef)
+	if err != nil {
+		return err
+	}
+	classes := max(trainSet.Classes, testSet.Classes, 2)
+	s, sizes, err := cf.settings(trainSet.X.Cols, classes, hidden)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "classify: %s, %d train / %d test items, layers %v, β %g Ω %g Υ %g Δ %g, class rule %v (%d per batch)\n",
+		trainSet.Name, trainSet.X.Rows, testSet.X.Rows, sizes, cf.beta, cf.omega, cf.upsilon, cf.delta, s.Class.Mode, s.Class.Count)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	series := make([]float64, 0, 1<<16)
+	s.Trace = func(_ int, e float64) {
+		if len(series) < 1<<22 {
+			series = append(series, e)
+		}
+	}
+	tw := newTable(stdout)
+	tw.row("epoch", "GWMs", "iterations", "errstart", "errstop", "batch_err", "train_err", "test_err")
+	bar := progress.New(stderr, "epoch", cf.epochs, time.Second)
+	s.OnEpoch = func(st train.EpochStats) {
+		tw.row(fmt.Sprint(st.Epoch), fmt.Sprintf("%.4g", st.GWMs), fmt.Sprint(st.Iterations), fmt.Sprintf("%.4g", st.ErrStart),
+			fmt.Sprintf("%.4g", st.ErrStop), fmt.Sprintf("%.4f", st.BatchErr), fmt.Sprintf("%.4f", st.TrainErr), fmt.Sprintf("%.4f", st.TestErr))
+		bar.Add(1, fmt.Sprintf("train_err %.4f test_err %.4f", st.TrainErr, st.TestErr))
+	}
+	res, err := train.TrainClassifier(ctx, trainSet, testSet, s)
+	bar.Finish()
+	tw.flush()
+	if err != nil {
+		return err
+	}
+	last := res.Epochs[len(res.Epochs)-1]
+	r := classifyResult{Source: trainSet.Name, Train: trainSet.X.Rows, Test: testSet.X.Rows, Layers: sizes, Epochs: len(res.Epochs),
+		TrainErr: last.TrainErr, BatchErr: last.BatchErr, GWMs: res.GWMs(), Seconds: res.Elapsed.Seconds(), Flagged: len(res.Flagged), Out: *out}
+	if !math.IsNaN(last.TestErr) {
+		r.TestErr = &last.TestErr
+	}
+	for _, f := range res.Flagged {
+		if f.Assigned == train.Exempted {
+			r.Exempted = append(r.Exempted, f.Item)
+		} else {
+			r.Relabeled = append(r.Relabeled, [2]int{f.Item, f.Assigned})
+		}
+	}
+	if err := writeClassifyOutputs(*out, res, series, trainSet, shape, cf, sizes); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "train_err %.4f  test_err %.4f  GWMs %.4g  seconds %.2f  flagged %d\nwrote %s\n",
+		last.TrainErr, last.TestErr, res.GWMs(), res.Elapsed.Seconds(), len(res.Flagged), *out)
+	if *asJSON {
+		return printJSON(stdout, r)
+	}
+	return nil
+}
+
+// loadClassifyData reads the one data source given on the command line. It returns the
+// default hidden layers for the source and the image shape [height, width] of image data.
+func loadClassifyData(majority int, dataSeed uint64, mnist int, csvPath, testCSV, reftext, testRef string) (tr, te dataset.Labelled, hidden, shape []int, err error) {
+	n := 0
+	for _, set := range []bool{majority != 0, mnist != 0, csvPath != "", reftext != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return tr, te, nil, nil, &usageError{"give exactly one of -majority DEPTH, -mnist N, -csv FILE, -reftext FILE"}
+	}
+	switch {
+	case majority != 0:
+		tr, te, err = dataset.Majority(majority, dataSeed)
+		hidden = make([]int, max(majority-1, 1))
+		for i := range hidden {
+			hidden[i] = 2 * dataset.MajorityInputs
+		}
+		return tr, te, hidden, nil, err
+	case mnist != 0:
+		if mnist < 0 {
+			return tr, te, nil, nil, &usageError{"-mnist N must be positive"}
+		}
+		if tr, err = dataset.MNIST(true, mnist); err != nil {
+			return
+		}
+		te, err = dataset.MNIST(false, mnist)
+		return tr, te, []int{20}, []int{28, 28}, err
+	case csvPath != "":
+		if tr, err = dataset.ReadLabelledCSV(csvPath); err != nil {
+			return
+		}
+		if testCSV != "" {
+			te, err = dataset.ReadLabelledCSV(testCSV)
+		}
+	default:
+		if tr, err = readRefTextFile(reftext); err != nil {
+			return
+		}
+		if testRef != "" {
+			te, err = readRefTextFile(testRef)
+		}
+	}
+	if err == nil && te.X.Rows > 0 && te.X.Cols != tr.X.Cols {
+		err = fmt.Errorf("test data have %d columns, training data %d", te.X.Cols, tr.X.Cols)
+	}
+	if w, h := imgrid.Shape(tr.X.Cols); h > 1 {
+		shape = []int{h, w}
+	}
+	return tr, te, []int{20}, shape, err
+}
+
+func readRefTextFile(path string) (dataset.Labelled, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return dataset.Labelled{}, err
+	}
+	defer f.Close()
+	return dataset.ReadRefText(f, path)
+}
+
+func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []float64, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int) error {
+	if err := atomicWrite(filepath.Join(dir, "rrr_err.csv"), func(w io.Writer) error {
+		fmt.Fprintln(w, "iteration,rrr_err")
+		for i, e := range series {
+			fmt.Fprintf(w, "%d,%.6g\n", i+1, e)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := atomicWrite(filepath.Join(dir, "flagged.csv"), func(w io.Writer) error {
+		fmt.Fprintln(w, "item,label,assigned")
+		for _, f := range res.Flagged {
+			fmt.Fprintf(w, "%d,%d,%d\n", f.Item, f.Label, f.Assigned)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if shape != nil && len(res.Flagged) > 0 {
+		imgs := make([][]float64, len(res.Flagged))
+		for i, f := range res.Flagged {
+			imgs[i] = tr.X.Row(f.Item)
+		}
+		cols := int(math.Ceil(math.Sqrt(float64(len(imgs)))))
+		if err := atomicWrite(filepath.Join(dir, "flagged.png"), func(w io.Writer) error {
+			return imgrid.Write(w, imgs, shape[1], shape[0], cols, 2)
+		}); err != nil {
+			return err
+		}
+	}
+	b := classifierBundle(res, tr, shape, cf, sizes)
+	return format.Save(filepath.Join(dir, "classifier.lwlb"), b)
+}
+
+// classifierBundle converts a trained layered classifier to the bundle format. The layered
+// graph of train.Layered orders edges as format's layered form does (receiving layer,
+// receiving node, sending node), so the weights carry over as they are.
+func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int) *format.Bundle {
+	c := res.Classifier
+	groups := make([]format.Group, len(sizes))
+	roles := make([]format.Role, len(sizes))
+	for l := range sizes {
+		switch {
+		case l == 0:
+			groups[l], roles[l] = format.Group{Name: "data", Activation: format.ActNone}, format.RoleData
+		case l == len(sizes)-1:
+			groups[l], roles[l] = format.Group{Name: "class", Activation: format.ActNone, Delta: cf.delta}, format.RoleClass
+		default:
+			g := format.Group{Name: fmt.Sprintf("hidden%d", l), Activation: format.ActReLU}
+			switch c.Activation.(type) {
+			case train.Step:
+				g.Activation, g.Delta = format.ActStep, cf.actDelta
+			case train.Zigmoid:
+				g.Activation, g.Delta = format.ActZigmoid, cf.actDelta
+			}
+			groups[l], roles[l] = g, format.RoleHidden
+		}
+	}
+	n := format.NewLayered(sizes, false, c.Omega, groups, roles)
+	copy(n.W, c.Weights)
+	copy(n.B, c.Biases)
+	n.DataShape = shape
+	last := res.Epochs[len(res.Epochs)-1]
+	metrics := map[string]float64{"train_err": last.TrainErr, "batch_err": last.BatchErr, "gwms": res.GWMs(), "seconds": res.Elapsed.Seconds()}
+	if !math.IsNaN(last.TestErr) {
+		metrics["test_err"] = last.TestErr
+	}
+	return &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
+		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
+			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
+			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
+		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(),
+	}}
+}
