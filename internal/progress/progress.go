@@ -16,6 +16,7 @@ import (
 type Bar struct {
 	mu       sync.Mutex
 	w        io.Writer
+	drawn    int // done at the last draw
 	label    string
 	total    int
 	done     int
@@ -74,13 +75,16 @@ func (b *Bar) Finish() {
 		return
 	}
 	b.finished = true
-	b.draw(time.Now())
+	if b.tty || b.drawn != b.done {
+		b.draw(time.Now())
+	}
 	if b.tty {
 		fmt.Fprintln(b.w)
 	}
 }
 
 func (b *Bar) draw(now time.Time) {
+	b.drawn = b.done
 	elapsed := now.Sub(b.start)
 	frac := 0.0
 	if b.total > 0 {

@@ -20,6 +20,9 @@ func TestPlainWriterGetsLinesNotEscapes(t *testing.T) {
 	if !strings.Contains(out, "epoch 3/3 (100%)") || !strings.Contains(out, "err 0.1") {
 		t.Fatalf("final state missing from %q", out)
 	}
+	if n := strings.Count(out, "epoch 3/3"); n != 1 {
+		t.Fatalf("final state printed %d times:\n%s", n, out)
+	}
 	if IsTerminal(&buf) {
 		t.Fatal("a buffer is not a terminal")
 	}
