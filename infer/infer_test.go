@@ -423,3 +423,33 @@ func BenchmarkClassifyBatch1000x784x20x10(b *testing.B) {
 		m.ClassifyBatch(dst, items)
 	}
 }
+
+func TestForwardBatch(t *testing.T) {
+	m := golden(t, "binary4.lwlb")
+	e := m.Network()
+	N, k := e.NumNodes(), 16
+	items := make([]float64, 0, k*16)
+	codes := make([]float64, 0, k*4)
+	for i := range k {
+		items = append(items, oneHot(16, i)...)
+		codes = append(codes, bitsOf(i, 4)...)
+	}
+	x, y := make([]float64, k*N), make([]float64, k*N)
+	x1, y1 := make([]float64, N), make([]float64, N)
+	for _, parts := range []int{0, 1, 3} {
+		e.ForwardBatch(x, y, items, parts)
+		for r := range k {
+			e.Forward(x1, y1, items[r*16:(r+1)*16])
+			if !equal(x[r*N:(r+1)*N], x1) || !equal(y[r*N:(r+1)*N], y1) {
+				t.Fatalf("parts %d row %d differs", parts, r)
+			}
+		}
+		e.ForwardCodeBatch(x, y, codes, parts)
+		for r := range k {
+			e.ForwardCode(x1, y1, codes[r*4:(r+1)*4])
+			if !equal(x[r*N:(r+1)*N], x1) || !equal(y[r*N:(r+1)*N], y1) {
+				t.Fatalf("code parts %d row %d differs", parts, r)
+			}
+		}
+	}
+}
