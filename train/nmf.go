@@ -6,8 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gonum.org/v1/gonum/mat"
-
+	"github.com/lwl-go/lwl/format"
+	"github.com/lwl-go/lwl/infer"
 	"github.com/lwl-go/lwl/internal/asm/f64"
 	"github.com/lwl-go/lwl/internal/par"
 )
@@ -52,7 +52,6 @@ type NMF struct {
 	parts []nmfPart
 	beta  float64
 	col   []float64 // D scratch for the feature side constraint
-	enc   *mat.Dense
 }
 
 type nmfPart struct {
@@ -139,37 +138,17 @@ func (n *NMF) projectFeatures(wA []float64) {
 // pseudo-inverse encoder (eq. 12) does not exist.
 var ErrRankDeficient = errors.New("train: NMF features are rank deficient")
 
-// updateEncoder computes the pseudo-inverse encoder E = (WᵀW)⁻¹Wᵀ (eq. 12) of the current
-// features, C×D.
-func (n *NMF) updateEncoder() error {
-	W := mat.NewDense(n.D, n.C, n.wA)
-	var g mat.SymDense
-	g.SymOuterK(1, W.T())
-	var ch mat.Cholesky
-	if ok := ch.Factorize(&g); !ok {
-		return ErrRankDeficient
-	}
-	if n.enc == nil {
-		n.enc = mat.NewDense(n.C, n.D, nil)
-	}
-	if err := ch.SolveTo(n.enc, W.T()); err != nil {
+// Encode writes the codes of the rows of y (rows×D) into dst (rows×C): x = ReLU(E·y)
+// (eq. 13), with E = (WᵀW)⁻¹Wᵀ the pseudo-inverse encoder of the current features. It is
+// the runtime's encoder (infer.NMF), so a saved factorisation encodes as it trained.
+func (n *NMF) Encode(dst, y []float64, rows int) error {
+	enc, err := infer.NewNMF(&format.NMF{Data: n.D, Codes: n.C, Features: n.wA, Omega: n.omega})
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrRankDeficient, err)
 	}
-	return nil
-}
-
-// Encode writes the codes of the rows of y (rows×D) into dst (rows×C): x = ReLU(E·y)
-// (eq. 13), with E the pseudo-inverse encoder of the current features.
-func (n *NMF) Encode(dst, y []float64, rows int) error {
-	if err := n.updateEncoder(); err != nil {
-		return err
-	}
-	X := mat.NewDense(rows, n.C, dst)
-	X.Mul(mat.NewDense(rows, n.D, y), n.enc.T())
-	for i, v := range dst[:rows*n.C] {
-		if v < 0 {
-			dst[i] = 0
-		}
+	d, c := n.D, n.C
+	for k := 0; k < rows; k++ {
+		enc.Encode(dst[k*c:(k+1)*c], y[k*d:(k+1)*d])
 	}
 	return nil
 }

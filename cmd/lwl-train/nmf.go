@@ -10,8 +10,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/internal/figure"
 	"github.com/lwl-go/lwl/internal/imgrid"
 	"github.com/lwl-go/lwl/internal/progress"
@@ -177,6 +179,27 @@ func runNMF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if err := writeNMFOutputs(*out, f, series, *width, *height); err != nil {
+		return err
+	}
+	bundle := &format.Bundle{
+		Kind: format.KindNMF,
+		NMF:  &format.NMF{Data: f.D, Codes: f.C, Features: f.Features, Omega: s.Omega},
+		Provenance: format.Provenance{
+			Hyper: map[string]float64{"rank": float64(s.Rank), "omega": s.Omega, "beta": s.Beta, "tol": s.Tol,
+				"iter": float64(s.IterPerBatch), "batch": float64(s.BatchSize), "epochs": float64(max(s.Epochs, 1)),
+				"sparsity": float64(s.Sparsity)},
+			Metrics: map[string]float64{"recon_err": f.ReconErr, "rrr_err": f.RRRErr, "gwms": f.GWMs(),
+				"iterations": float64(f.Iterations), "seconds": f.Elapsed.Seconds()},
+			Seed:        s.Seed,
+			Dataset:     name,
+			DatasetSize: y.Rows,
+			Created:     time.Now().UTC(),
+		},
+	}
+	if *width*(*height) == f.D {
+		bundle.NMF.DataShape = []int{*height, *width}
+	}
+	if err := format.Save(filepath.Join(*out, "model.lwlb"), bundle); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "recon_err %.6g  RRR_err %.3g  iterations %d  GWMs %.4g  seconds %.2f  (%s)\n",

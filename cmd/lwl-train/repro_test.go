@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"github.com/lwl-go/lwl/format"
 	"strings"
 	"testing"
 )
@@ -50,6 +52,15 @@ func TestNMFCommandWritesOutputs(t *testing.T) {
 	lastJSON(t, stdout.String(), &got)
 	if got.ReconErr >= 1e-5 || got.Rows != 6 || got.Rank != 5 {
 		t.Fatalf("got %+v, want an exact factorisation of the 6×6 LEDM", got)
+	}
+	// An exact LEDM factorisation may have linearly dependent features (the matrix has
+	// rank 3), so it need not have a pseudo-inverse encoder: check the bundle itself.
+	b, err := format.Load(filepath.Join(dir, "model.lwlb"))
+	if err != nil {
+		t.Fatalf("bundle: %v", err)
+	}
+	if b.Kind != format.KindNMF || b.NMF.Codes != 5 || b.NMF.Data != 6 || b.Provenance.Metrics["recon_err"] != got.ReconErr {
+		t.Fatalf("bundle holds %v %+v, provenance %+v; want the 6×5 NMF just trained", b.Kind, b.NMF, b.Provenance)
 	}
 	for _, name := range []string{"features.png", "features.csv", "codes.csv", "rrr_err.csv", "rrr_err.png"} {
 		if _, err := readFile(dir, name); err != nil {
