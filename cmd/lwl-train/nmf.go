@@ -166,13 +166,28 @@ func runNMF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		name, y.Rows, y.Cols, s.Rank, s.Beta, s.Omega, max(s.Epochs, 1), batches, s.IterPerBatch)
 
 	series := make([]float64, 0, min(max(s.Epochs, 1)*batches*s.IterPerBatch, 1<<20))
-	bar := progress.New(stderr, "epoch", max(s.Epochs, 1), 0)
-	s.Trace = func(_ int, e float64) {
-		if len(series) < cap(series) {
-			series = append(series, e)
+	// Online runs report per epoch; a single long batch (exact NMF) per 10⁴ iterations.
+	var bar *progress.Bar
+	if batches*max(s.Epochs, 1) == 1 {
+		const step = 10000
+		bar = progress.New(stderr, "iterations (cap)", s.IterPerBatch, 0)
+		s.Trace = func(i int, e float64) {
+			if len(series) < cap(series) {
+				series = append(series, e)
+			}
+			if i%step == 0 {
+				bar.Add(step, fmt.Sprintf("RRR_err %.3g", e))
+			}
 		}
+	} else {
+		bar = progress.New(stderr, "epoch", max(s.Epochs, 1), 0)
+		s.Trace = func(_ int, e float64) {
+			if len(series) < cap(series) {
+				series = append(series, e)
+			}
+		}
+		s.OnEpoch = func(ep int, recon float64) { bar.Add(1, fmt.Sprintf("recon_err %.4g", recon)) }
 	}
-	s.OnEpoch = func(ep int, recon float64) { bar.Add(1, fmt.Sprintf("recon_err %.4g", recon)) }
 	f, err := train.Factorize(ctx, y.Data, y.Rows, y.Cols, s)
 	bar.Finish()
 	if err != nil {
