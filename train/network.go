@@ -724,7 +724,7 @@ func (n *Network) projectClasses() {
 }
 
 // Predict classifies the rows of d (rows×D) with the consensus weights and biases: the class
-// whose node has the largest y − b. val and y are scratch of N values each (nil allocates).
+// whose node has the largest y − b (see Classifier.Predict).
 func (n *Network) Predict(dst []int, d []float64, rows int) {
 	n.Classifier().Predict(dst, d, rows)
 }

@@ -111,9 +111,8 @@ func TestNetworkIterateMatchesReference(t *testing.T) {
 	}
 }
 
-// The warm start lies in A except for the class constraints: with no class violations
-// possible (margin 0 and a single... ) the first RRR_err comes from the class nodes only,
-// so a batch whose forward pass already classifies with the margin has RRR_err 0.
+// The warm start (section 5.4) satisfies every constraint of B, and every constraint of A
+// except the class constraints: P_A moves only the class nodes' y and b, P_B nothing.
 func TestNetworkWarmStartInA(t *testing.T) {
 	g := mustLayered(t, 6, 5, 3)
 	n, err := NewNetwork(g, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0}}, NewRand(1))
@@ -122,8 +121,6 @@ func TestNetworkWarmStartInA(t *testing.T) {
 	}
 	defer n.Close()
 	d, _ := randomBatch(4, 6, 3, 2)
-	// Label every item with the class the model predicts; with margin 0 the only class
-	// violation left is y − b > 0 on a losing node, so use a large negative bias on those.
 	pred := make([]int, 4)
 	n.Predict(pred, d, 4)
 	if err := n.SetBatch(d, pred, 4); err != nil {

@@ -133,21 +133,20 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 }
 
 type classifyResult struct {
-	Source     string    `json:"source"`
-	Train      int       `json:"train"`
-	Test       int       `json:"test"`
-	Layers     []int     `json:"layers"`
-	Epochs     int       `json:"epochs"`
-	TrainErr   float64   `json:"train_err"`
-	TestErr    *float64  `json:"test_err"`
-	BatchErr   float64   `json:"batch_err"`
-	GWMs       float64   `json:"gwms"`
-	Seconds    float64   `json:"seconds"`
-	Flagged    int       `json:"flagged"`
-	Relabeled  [][2]int  `json:"relabeled,omitempty"` // (item, new class)
-	Exempted   []int     `json:"exempted,omitempty"`
-	Out        string    `json:"out"`
-	ErrHistory []float64 `json:"-"`
+	Source    string   `json:"source"`
+	Train     int      `json:"train"`
+	Test      int      `json:"test"`
+	Layers    []int    `json:"layers"`
+	Epochs    int      `json:"epochs"`
+	TrainErr  float64  `json:"train_err"`
+	TestErr   *float64 `json:"test_err"`
+	BatchErr  float64  `json:"batch_err"`
+	GWMs      float64  `json:"gwms"`
+	Seconds   float64  `json:"seconds"`
+	Flagged   int      `json:"flagged"`
+	Relabeled [][2]int `json:"relabeled,omitempty"` // (item, new class)
+	Exempted  []int    `json:"exempted,omitempty"`
+	Out       string   `json:"out"`
 }
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
