@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/infer"
 )
 
 // Classifier is a trained network: the graph with its consensus weights w_A and biases b_B.
@@ -22,6 +23,7 @@ type Classifier struct {
 	Activation Activation
 
 	order, data, classes []int
+	eval                 *infer.Network // the runtime's forward pass (nil: activation not portable)
 }
 
 // NewClassifier wraps weights and biases on an acyclic graph (copies are not made).
@@ -36,15 +38,19 @@ func NewClassifier(g *Graph, w, b []float64, omega float64, act Activation) (*Cl
 	if act == nil {
 		act = ReLU{}
 	}
+	eval, err := newEvaluator(g, act, omega, w, b)
+	if err != nil {
+		return nil, err
+	}
 	return &Classifier{Graph: g, Weights: w, Biases: b, Omega: omega, Activation: act,
-		order: order, data: g.NodesOf(Data), classes: g.NodesOf(Class)}, nil
+		order: order, data: g.NodesOf(Data), classes: g.NodesOf(Class), eval: eval}, nil
 }
 
 // Classifier returns the network's current consensus model. It shares the network's storage:
 // it changes as the network trains.
 func (n *Network) Classifier() *Classifier {
 	return &Classifier{Graph: n.g, Weights: n.wA, Biases: n.bB, Omega: n.omega, Activation: n.act,
-		order: n.order, data: n.data, classes: n.classes}
+		order: n.order, data: n.data, classes: n.classes, eval: n.eval}
 }
 
 // Inputs is the number of data nodes; Classes the number of class nodes.
@@ -67,7 +73,11 @@ func (c *Classifier) Predict(dst []int, d []float64, rows int) {
 			defer wg.Done()
 			val, y := make([]float64, c.Graph.Nodes()), make([]float64, c.Graph.Nodes())
 			for k := lo; k < hi; k++ {
-				forwardPass(c.Graph, c.order, c.data, c.Activation, c.Weights, c.Biases, c.Omega, val, y, d[k*D:(k+1)*D])
+				if c.eval != nil {
+					c.eval.Forward(val, y, d[k*D:(k+1)*D])
+				} else {
+					forwardPass(c.Graph, c.order, c.data, c.Activation, c.Weights, c.Biases, c.Omega, val, y, d[k*D:(k+1)*D])
+				}
 				best, arg := math.Inf(-1), 0
 				for cl, j := range c.classes {
 					if val[j] > best {

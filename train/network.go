@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/lwl-go/lwl/infer"
 	"github.com/lwl-go/lwl/internal/asm/f64"
 	"github.com/lwl-go/lwl/internal/par"
 )
@@ -243,9 +244,10 @@ type Network struct {
 
 	g2      []float64 // metric weight of each node's (y, b): outdeg (hidden), Υ (class)
 	blocks  []netBlock
-	data    []int // data nodes, in order: column c of an item's data is node data[c]
-	classes []int // class nodes, in order: class c is node classes[c]
-	order   []int // topological order for the forward pass
+	data    []int          // data nodes, in order: column c of an item's data is node data[c]
+	classes []int          // class nodes, in order: class c is node classes[c]
+	order   []int          // topological order for the forward pass
+	eval    *infer.Network // the runtime's forward pass over wA and bB (nil: act not portable)
 
 	wA []float64 // E: consensus in-weights P_A(w), norm Ω per node (the model's weights)
 	bB []float64 // N: consensus biases b_B of the last iteration (the model's biases)
@@ -291,7 +293,7 @@ type netPart struct {
 // NewNetwork returns a classifier network on g with random initial weights (section 5.4):
 // for every node, uniform on (−1, 1) in-weights, centred to zero mean and scaled to norm Ω;
 // biases 0.
-func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (*Network, error) {
+func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err error) {
 	if cfg.Omega == 0 {
 		cfg.Omega = 1
 	}
@@ -310,7 +312,7 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (*Network, error) {
 	if cfg.Activation == nil {
 		cfg.Activation = ReLU{}
 	}
-	n := &Network{g: g, cfg: cfg, act: cfg.Activation, omega: cfg.Omega, N: g.Nodes(), E: g.Edges()}
+	n = &Network{g: g, cfg: cfg, act: cfg.Activation, omega: cfg.Omega, N: g.Nodes(), E: g.Edges()}
 	n.g2 = make([]float64, n.N)
 	for i, r := range g.Roles {
 		indeg := g.InStart[i+1] - g.InStart[i]
@@ -361,6 +363,11 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (*Network, error) {
 	n.assigner.rule = cfg.Class
 	n.wA = make([]float64, n.E)
 	n.bB = make([]float64, n.N)
+	defer func() {
+		if err == nil {
+			n.eval, err = newEvaluator(g, n.act, n.omega, n.wA, n.bB)
+		}
+	}()
 	for j := 0; j < n.N; j++ {
 		w := n.wA[g.InStart[j]:g.InStart[j+1]]
 		if len(w) == 0 {
@@ -500,12 +507,18 @@ func (n *Network) resize(k int) {
 }
 
 // forward evaluates one item with the consensus weights and biases: val gets each node's
-// output (data values, activations; class nodes get y − b), y the pre-activations.
+// output (data values, activations; class nodes get y − b), y the pre-activations. It is
+// the runtime's forward pass (infer), so a saved model computes what the trainer did.
 func (n *Network) forward(val, y, d []float64) {
+	if n.eval != nil {
+		n.eval.Forward(val, y, d)
+		return
+	}
 	forwardPass(n.g, n.order, n.data, n.act, n.wA, n.bB, n.omega, val, y, d)
 }
 
-// forwardPass is the feed-forward evaluation shared by the trainer and Classifier.
+// forwardPass is the feed-forward evaluation for activations that the bundle format cannot
+// express (see portable); it computes what infer.Network.Forward does (SPEC.md §5).
 func forwardPass(g *Graph, order, data []int, act Activation, wA, bB []float64, omega float64, val, y, d []float64) {
 	for c, i := range data {
 		val[i] = d[c]

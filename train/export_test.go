@@ -1,0 +1,61 @@
+package train
+
+import (
+	"math"
+	"testing"
+
+	"github.com/lwl-go/lwl/format"
+)
+
+// The trainer evaluates networks with the runtime's forward pass (infer) whenever the
+// activation has a bundle format, and with forwardPass otherwise: the two must agree, and a
+// network written out through FormatNetwork must validate as a bundle.
+func TestFormatNetworkForwardAgrees(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		g    *Graph
+		act  Activation
+	}{
+		{"layered relu", mustLayered(t, 5, 7, 6, 3), ReLU{}},
+		{"non-layered relu", nonLayered(t), ReLU{}},
+		{"layered step", mustLayered(t, 4, 6, 2), Step{Delta: 0.3}},
+		{"non-layered zigmoid", nonLayered(t), Zigmoid{Delta: 0.4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := NewNetwork(tc.g, NetworkConfig{Omega: 1.7, Activation: tc.act, Workers: 1}, NewRand(4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			rng := NewRand(5)
+			for j := range n.bB {
+				if tc.g.Roles[j] != Data {
+					n.bB[j] = 0.3 * rng.NormFloat64()
+				}
+			}
+			fn, err := FormatNetwork(tc.g, tc.act, 1.7, 0.1, n.wA, n.bB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := (&format.Bundle{Kind: format.KindClassifier, Network: fn}).Validate(); err != nil {
+				t.Fatalf("exported network does not validate: %v", err)
+			}
+			if n.eval == nil {
+				t.Fatal("portable activation but no runtime evaluator")
+			}
+			N := tc.g.Nodes()
+			d, _ := randomBatch(20, len(n.data), 2, 6)
+			v1, y1, v2, y2 := make([]float64, N), make([]float64, N), make([]float64, N), make([]float64, N)
+			for k := 0; k < 20; k++ {
+				item := d[k*len(n.data) : (k+1)*len(n.data)]
+				n.eval.Forward(v1, y1, item)
+				forwardPass(n.g, n.order, n.data, n.act, n.wA, n.bB, n.omega, v2, y2, item)
+				for j := 0; j < N; j++ {
+					if math.Abs(v1[j]-v2[j]) > 1e-12 || math.Abs(y1[j]-y2[j]) > 1e-12 {
+						t.Fatalf("item %d node %d: runtime (x, y) = (%v, %v), trainer (%v, %v)", k, j, v1[j], y1[j], v2[j], y2[j])
+					}
+				}
+			}
+		})
+	}
+}
