@@ -14,6 +14,11 @@ type Activation interface {
 	// Project returns the point of the set nearest to (x, y, b) in the Euclidean metric.
 	// It is called per item and node inside the RRR loop and must not allocate.
 	Project(x, y, b float64) (x2, y2, b2 float64)
+	// ProjectFixed returns the nearest (y2, b2) with (x, y2, b2) in the set when x is held
+	// fixed, as at an autoencoder's data nodes for data items and code nodes for code items
+	// (section 6.1): y and b move equally and oppositely until z = y − b lies in the set
+	// of z allowed with this x. It must not allocate.
+	ProjectFixed(x, y, b float64) (y2, b2 float64)
 	// Eval is the forward evaluation f(z) at z = y − b, used for the warm start and for
 	// classification.
 	Eval(z float64) float64
@@ -47,6 +52,44 @@ func (ReLU) Project(x, y, b float64) (float64, float64, float64) {
 	return 0, ay, ab
 }
 
+// ProjectFixed implements Activation: x ≤ 0 needs z ≤ 0 (x below the set is taken as 0),
+// x > 0 needs z = x.
+func (ReLU) ProjectFixed(x, y, b float64) (float64, float64) {
+	if x > 0 {
+		return shiftInto(x, x, y, b)
+	}
+	return shiftInto(math.Inf(-1), 0, y, b)
+}
+
+// shiftInto moves y and b equally and oppositely by the least amount that brings z = y − b
+// into [lo, hi]: the Euclidean projection of (y, b) onto that strip.
+func shiftInto(lo, hi, y, b float64) (float64, float64) {
+	z := y - b
+	var h float64
+	switch {
+	case z < lo:
+		h = 0.5 * (lo - z)
+	case z > hi:
+		h = 0.5 * (hi - z)
+	default:
+		return y, b
+	}
+	return y + h, b - h
+}
+
+// stepFixed is ProjectFixed of the step and the zigmoid (reference-facts.md): x ≤ 0 needs
+// z ≤ −Δ, x ≥ 1 needs z ≥ Δ, 0 < x < 1 needs z = Δ(2x − 1), the zigmoid's inverse.
+func stepFixed(delta, x, y, b float64) (float64, float64) {
+	switch {
+	case x <= 0:
+		return shiftInto(math.Inf(-1), -delta, y, b)
+	case x >= 1:
+		return shiftInto(delta, math.Inf(1), y, b)
+	}
+	z := delta * (2*x - 1)
+	return shiftInto(z, z, y, b)
+}
+
 // Eval implements Activation.
 func (ReLU) Eval(z float64) float64 { return math.Max(z, 0) }
 
@@ -76,6 +119,9 @@ func stepPiece(level, sign, delta, x, y, b float64) (float64, float64, float64, 
 	return level, y + h, b - h, dx*dx + 2*h*h
 }
 
+// ProjectFixed implements Activation (see stepFixed).
+func (s Step) ProjectFixed(x, y, b float64) (float64, float64) { return stepFixed(s.Delta, x, y, b) }
+
 // Eval implements Activation.
 func (Step) Eval(z float64) float64 {
 	if z <= 0 {
@@ -104,6 +150,11 @@ func (s Zigmoid) Project(x, y, b float64) (float64, float64, float64) {
 		return lx, ly, lb
 	}
 	return bx, by, bb
+}
+
+// ProjectFixed implements Activation (see stepFixed).
+func (s Zigmoid) ProjectFixed(x, y, b float64) (float64, float64) {
+	return stepFixed(s.Delta, x, y, b)
 }
 
 // Eval implements Activation.

@@ -123,3 +123,44 @@ func TestActivationFixesSetPoints(t *testing.T) {
 		}
 	}
 }
+
+// ProjectFixed holds x and moves y and b equally and oppositely to the nearest z = y − b
+// that the set allows with that x (section 6.1): the result lies in the set, y + b is kept,
+// and no allowed z on a fine grid is nearer. The step's set has no fractional x; there the
+// reference rule z = Δ(2x − 1) is checked instead.
+func TestActivationProjectFixed(t *testing.T) {
+	rng := NewRand(21)
+	for _, a := range []Activation{ReLU{}, Step{Delta: 0.4}, Step{Delta: 0.34}, Zigmoid{Delta: 0.4}, Zigmoid{Delta: 0.1}} {
+		allowed := func(x, z float64) bool {
+			if s, ok := a.(Step); ok && x > 0 && x < 1 {
+				return math.Abs(z-s.Delta*(2*x-1)) <= 1e-12
+			}
+			return inSet(a, x, z, 0, 1e-12)
+		}
+		for i := 0; i < 2000; i++ {
+			var x float64
+			switch i % 4 {
+			case 0:
+				x = 0
+			case 1:
+				x = 1
+			default:
+				x = rng.Float64()
+			}
+			y, b := 3*(2*rng.Float64()-1), 3*(2*rng.Float64()-1)
+			y2, b2 := a.ProjectFixed(x, y, b)
+			if math.Abs((y2+b2)-(y+b)) > 1e-12 {
+				t.Fatalf("%T%v.ProjectFixed(%v, %v, %v) = (%v, %v): y + b not kept", a, a, x, y, b, y2, b2)
+			}
+			if !allowed(x, y2-b2) {
+				t.Fatalf("%T%v.ProjectFixed(%v, %v, %v) = (%v, %v): z = %v not allowed", a, a, x, y, b, y2, b2, y2-b2)
+			}
+			z, got := y-b, math.Abs(y2-b2-(y-b))
+			for zz := -4.0; zz <= 4; zz += 1e-3 {
+				if allowed(x, zz) && math.Abs(zz-z) < got-1e-9 {
+					t.Fatalf("%T%v.ProjectFixed(%v, %v, %v): z moved by %v, but z = %v is allowed at %v", a, a, x, y, b, got, zz, math.Abs(zz-z))
+				}
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/infer"
@@ -22,7 +23,9 @@ func (z Zigmoid) bundleActivation() (format.Activation, float64) { return format
 // (edge list) form and in this graph's edge order: w holds one weight per edge and b one
 // bias per node, and the result's W and B are those slices, not copies, so that infer
 // evaluates the current values of a network that is still training. margin is recorded as
-// the class nodes' Δ. It fails for an activation that the format cannot express.
+// the class nodes' Δ. In an autoencoder (a graph with code nodes) the data nodes carry the
+// activation too: it gives a code item's decoded values and a data item's round-trip output
+// (SPEC.md §5.3). It fails for an activation that the format cannot express.
 func FormatNetwork(g *Graph, act Activation, omega, margin float64, w, b []float64) (*format.Network, error) {
 	if len(w) != g.Edges() || len(b) != g.Nodes() {
 		return nil, fmt.Errorf("train: %d weights and %d biases for a graph of %d edges and %d nodes", len(w), len(b), g.Edges(), g.Nodes())
@@ -35,8 +38,12 @@ func FormatNetwork(g *Graph, act Activation, omega, margin float64, w, b []float
 		return nil, fmt.Errorf("train: activation %T has no bundle format", act)
 	}
 	fa, delta := p.bundleActivation()
+	dataAct, dataDelta := format.ActNone, 0.0
+	if len(g.NodesOf(Code)) > 0 {
+		dataAct, dataDelta = fa, delta
+	}
 	groups := []format.Group{
-		{Name: "data", Activation: format.ActNone},
+		{Name: "data", Activation: dataAct, Delta: dataDelta},
 		{Name: "hidden", Activation: fa, Delta: delta},
 		{Name: "code", Activation: fa, Delta: delta},
 		{Name: "class", Activation: format.ActNone, Delta: margin},
@@ -60,6 +67,48 @@ func FormatNetwork(g *Graph, act Activation, omega, margin float64, w, b []float
 		}
 	}
 	return n, nil
+}
+
+// FormatAutoencoder describes a cyclic layered autoencoder (LayeredAutoencoder(code, sizes...))
+// for the bundle format in the compact layered form (format.NewLayered with cyclic = true):
+// one group per layer, roles data, hidden and code. The weights are copied and reordered from
+// the graph's edge order (layer 0's in-edges first) to the format's (layer 0's last).
+func FormatAutoencoder(g *Graph, sizes []int, code int, act Activation, omega float64, w, b []float64) (*format.Network, error) {
+	ref, err := LayeredAutoencoder(code, sizes...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ref.Src) != len(g.Src) || len(w) != g.Edges() || len(b) != g.Nodes() {
+		return nil, fmt.Errorf("train: graph of %d edges, %d weights and %d biases do not match the layered autoencoder %v", g.Edges(), len(w), len(b), sizes)
+	}
+	if !slices.Equal(ref.Src, g.Src) || !slices.Equal(ref.InStart, g.InStart) || !slices.Equal(ref.Roles, g.Roles) {
+		return nil, fmt.Errorf("train: the graph is not the layered autoencoder %v", sizes)
+	}
+	p, ok := act.(portable)
+	if !ok {
+		return nil, fmt.Errorf("train: activation %T has no bundle format", act)
+	}
+	fa, delta := p.bundleActivation()
+	groups := make([]format.Group, len(sizes))
+	roles := make([]format.Role, len(sizes))
+	for l := range sizes {
+		groups[l] = format.Group{Name: fmt.Sprintf("layer%d", l), Activation: fa, Delta: delta}
+		switch l {
+		case 0:
+			roles[l] = format.RoleData
+		case code:
+			roles[l] = format.RoleCode
+		default:
+			roles[l] = format.RoleHidden
+		}
+	}
+	fn := format.NewLayered(sizes, true, omega, groups, roles)
+	copy(fn.B, b)
+	// The format lists layer 1's in-edges first and layer 0's last; ours layer 0's first.
+	in0 := sizes[0] * sizes[len(sizes)-1]
+	copy(fn.W, w[in0:])
+	copy(fn.W[len(w)-in0:], w[:in0])
+	return fn, nil
 }
 
 // newEvaluator returns the runtime's forward pass over the given weights and biases (read

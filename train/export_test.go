@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lwl-go/lwl/format"
+	"github.com/lwl-go/lwl/infer"
 )
 
 // The trainer evaluates networks with the runtime's forward pass (infer) whenever the
@@ -57,5 +58,63 @@ func TestFormatNetworkForwardAgrees(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An autoencoder's feed-around is the same through the runtime on the general form
+// (FormatNetwork, which the trainer uses), the runtime on the compact layered form
+// (FormatAutoencoder, which bundles store) and the trainer's own feedAround, for data items
+// and code items.
+func TestFormatAutoencoderForwardAgrees(t *testing.T) {
+	sizes, code := []int{6, 4, 3, 5}, 2
+	g := mustAutoencoder(t, code, sizes...)
+	for _, act := range []Activation{Step{Delta: 0.4}, Zigmoid{Delta: 0.3}, ReLU{}} {
+		n, err := NewNetwork(g, NetworkConfig{Omega: 1.7, Activation: act, Workers: 1}, NewRand(4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := NewRand(5)
+		for j := range n.bB {
+			n.bB[j] = 0.3 * rng.NormFloat64()
+		}
+		fl, err := FormatAutoencoder(g, sizes, code, act, 1.7, n.wA, n.bB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (&format.Bundle{Kind: format.KindAutoencoder, Network: fl}).Validate(); err != nil {
+			t.Fatalf("layered autoencoder does not validate: %v", err)
+		}
+		lay, err := infer.NewNetwork(fl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		N := g.Nodes()
+		d, c := autoBatch(g, 10, 10, 6)
+		v := [3][]float64{make([]float64, N), make([]float64, N), make([]float64, N)}
+		y := [3][]float64{make([]float64, N), make([]float64, N), make([]float64, N)}
+		for k := 0; k < 20; k++ {
+			if k < 10 {
+				item := d[k*6 : (k+1)*6]
+				n.eval.Forward(v[0], y[0], item)
+				lay.Forward(v[1], y[1], item)
+				feedAround(g, n.order, n.data, act, n.wA, n.bB, n.omega, v[2], y[2], item)
+			} else {
+				item := c[(k-10)*3 : (k-9)*3]
+				n.eval.ForwardCode(v[0], y[0], item)
+				lay.ForwardCode(v[1], y[1], item)
+				feedAround(g, n.fromCode, n.codes, act, n.wA, n.bB, n.omega, v[2], y[2], item)
+			}
+			for s := 1; s < 3; s++ {
+				for j := 0; j < N; j++ {
+					if math.Abs(v[0][j]-v[s][j]) > 1e-12 || math.Abs(y[0][j]-y[s][j]) > 1e-12 {
+						t.Fatalf("%T item %d node %d: (x, y) = (%v, %v) by the general form, (%v, %v) by path %d", act, k, j, v[0][j], y[0][j], v[s][j], y[s][j], s)
+					}
+				}
+			}
+		}
+		n.Close()
+	}
+	if _, err := FormatAutoencoder(g, []int{6, 4, 3, 4}, code, ReLU{}, 1, make([]float64, g.Edges()), make([]float64, g.Nodes())); err == nil {
+		t.Error("mismatched sizes: no error")
 	}
 }

@@ -17,7 +17,7 @@ type Role uint8
 const (
 	Data   Role = iota // input node: its consensus x is the data value (26b)
 	Hidden             // activation node (26c), g² = outdeg (eq. 30)
-	Code               // code node of an autoencoder (section 6); not yet trained here
+	Code               // code node of an autoencoder (section 6): its x is fixed for code items
 	Class              // class node: class encoding (26d, e), g² = Υ (eq. 31)
 )
 
@@ -59,15 +59,18 @@ type Graph struct {
 var ErrGraph = errors.New("train: invalid network graph")
 
 // NewGraph builds a graph on len(roles) nodes from an edge list. The edges of each receiving
-// node keep their order in the list. Data nodes must have no in-edges; self-loops and
-// repeated edges are rejected.
+// node keep their order in the list. Self-loops and repeated edges are rejected, and so are
+// edges into data nodes unless the graph has code nodes (an autoencoder's cycle closes at its
+// data nodes, figure 3c).
 func NewGraph(roles []Role, edges []Edge) (*Graph, error) {
 	n := len(roles)
 	g := &Graph{Roles: append([]Role(nil), roles...), InStart: make([]int, n+1), Src: make([]int, len(edges)), OutDeg: make([]int, n)}
+	auto := false
 	for _, r := range roles {
 		if r > Class {
 			return nil, fmt.Errorf("%w: unknown role %d", ErrGraph, r)
 		}
+		auto = auto || r == Code
 	}
 	for idx, e := range edges {
 		if e.From < 0 || e.From >= n || e.To < 0 || e.To >= n {
@@ -76,7 +79,7 @@ func NewGraph(roles []Role, edges []Edge) (*Graph, error) {
 		if e.From == e.To {
 			return nil, fmt.Errorf("%w: self-loop at node %d", ErrGraph, e.From)
 		}
-		if roles[e.To] == Data {
+		if roles[e.To] == Data && !auto {
 			return nil, fmt.Errorf("%w: edge %d→%d enters data node %d", ErrGraph, e.From, e.To, e.To)
 		}
 		g.InStart[e.To+1]++
@@ -148,6 +151,45 @@ func Layered(sizes ...int) (*Graph, error) {
 	return NewGraph(roles, edges)
 }
 
+// LayeredAutoencoder returns the cyclic layered graph of an autoencoder (figure 3c): layer 0
+// holds the data nodes, layer code the code nodes, the other layers hidden nodes; each layer
+// is fully connected to the next and the last layer feeds layer 0. Sizes 784, 200, 10, 200
+// with code = 2 is the MNIST autoencoder of section 6.3.2, sizes 2ⁿ, n with code = 1 the
+// binary encoder of section 6.3.1. The in-edges of each node come from the previous layer
+// (the last layer for layer 0) in node order.
+func LayeredAutoencoder(code int, sizes ...int) (*Graph, error) {
+	L := len(sizes)
+	if L < 2 || code <= 0 || code >= L {
+		return nil, fmt.Errorf("%w: %d layers with the code at layer %d; need data and code layers, code after data", ErrGraph, L, code)
+	}
+	starts := make([]int, L+1)
+	for l, s := range sizes {
+		if s <= 0 || s > 1<<24 {
+			return nil, fmt.Errorf("%w: layer %d has %d nodes", ErrGraph, l, s)
+		}
+		starts[l+1] = starts[l] + s
+	}
+	var roles []Role
+	var edges []Edge
+	for l, s := range sizes {
+		role := Hidden
+		switch l {
+		case 0:
+			role = Data
+		case code:
+			role = Code
+		}
+		prev := (l + L - 1) % L
+		for j := 0; j < s; j++ {
+			roles = append(roles, role)
+			for i := starts[prev]; i < starts[prev+1]; i++ {
+				edges = append(edges, Edge{i, starts[l] + j})
+			}
+		}
+	}
+	return NewGraph(roles, edges)
+}
+
 // Nodes is the number of nodes.
 func (g *Graph) Nodes() int { return len(g.Roles) }
 
@@ -196,6 +238,43 @@ func (g *Graph) TopoOrder() ([]int, error) {
 	return order, nil
 }
 
+// orderFrom returns the evaluation order of a forward pass that starts at the nodes of role
+// start (SPEC.md §5.1): the other nodes in a topological order of the graph without the
+// edges into start nodes, or an error if that graph has a cycle.
+func (g *Graph) orderFrom(start Role) ([]int, error) {
+	n := g.Nodes()
+	indeg := make([]int, n)
+	var ready []int
+	for j := 0; j < n; j++ {
+		if g.Roles[j] != start {
+			indeg[j] = g.InStart[j+1] - g.InStart[j]
+		}
+		if indeg[j] == 0 {
+			ready = append(ready, j)
+		}
+	}
+	order := make([]int, 0, n)
+	for h := 0; h < len(ready); h++ {
+		i := ready[h]
+		if g.Roles[i] != start {
+			order = append(order, i)
+		}
+		for _, e := range g.OutEdges(i) {
+			j := g.nodeOfEdge(e)
+			if g.Roles[j] == start {
+				continue
+			}
+			if indeg[j]--; indeg[j] == 0 {
+				ready = append(ready, j)
+			}
+		}
+	}
+	if len(ready) < n {
+		return nil, fmt.Errorf("%w: the graph without the edges into %v nodes has a cycle", ErrGraph, start)
+	}
+	return order, nil
+}
+
 // nodeOfEdge is the receiving node of edge e (binary search in InStart).
 func (g *Graph) nodeOfEdge(e int) int {
 	lo, hi := 0, g.Nodes()
@@ -210,16 +289,18 @@ func (g *Graph) nodeOfEdge(e int) int {
 	return lo
 }
 
-// NetworkConfig sets the constants of a classifier network's constraints.
+// NetworkConfig sets the constants of a network's constraints. An autoencoder (a graph with
+// code nodes) uses only Omega, Activation and Workers.
 type NetworkConfig struct {
 	Omega      float64    // Ω: norm of every node's in-weights (26g) and scale of (26h); 0 means 1
 	Upsilon    float64    // Υ: the metric weight g² of class nodes (eq. 31); 0 means 1
-	Activation Activation // hidden-node activation set (26c); nil means ReLU
+	Activation Activation // activation set (26c, 38d) of every non-data non-class node; nil means ReLU
 	Class      ClassRule  // class constraints (26d, e) or their interventions (32, 33)
 	Workers    int        // parallel parts of one iteration; 0 means GOMAXPROCS
 }
 
-// Network is the RRR state of a classifier on one batch (section 5).
+// Network is the RRR state of a classifier (section 5) or an autoencoder (section 6.1) on
+// one batch.
 //
 // The search variables are, for item k of the batch, x[k, e] and w[k, e] on every edge and
 // y[k, j] and b[k, j] on every non-data node, stored item-major: x[k·|E| + e] and
@@ -230,6 +311,13 @@ type NetworkConfig struct {
 // (y, b) of class nodes; and the item consensus of w with every node's in-weights of norm
 // Ω. Set B (26h, i) is x·w = Ω·y for every (item, node), with weight g² on y, and the item
 // consensus of b.
+//
+// An autoencoder's graph has code nodes and a cycle through its data nodes (figure 3c). Its
+// batch is K = K_d ∪ K_c: items k < Kd are data items, whose x is fixed at the data nodes
+// (38b), the others code items, whose x is fixed at the code nodes (38c). Every other
+// (item, node) carries the activation constraint (38d), data and code nodes included, and
+// every node has (y, b) with g² = outdeg (eq. 39). At a fixed node P_A sets the x copies to
+// the fixed value and moves only y and b, equally and oppositely (Activation.ProjectFixed).
 //
 // Iterate fuses the projections and the update in two passes over the items: the edge pass
 // (reflection, bilinear projection, update of x, w and y, and the sums of the next
@@ -246,8 +334,16 @@ type Network struct {
 	blocks  []netBlock
 	data    []int          // data nodes, in order: column c of an item's data is node data[c]
 	classes []int          // class nodes, in order: class c is node classes[c]
-	order   []int          // topological order for the forward pass
+	order   []int          // topological order for the forward pass (from the data nodes)
 	eval    *infer.Network // the runtime's forward pass over wA and bB (nil: act not portable)
+
+	auto     bool  // autoencoder: the graph has code nodes
+	codes    []int // code nodes, in order: column c of a code item is node codes[c]
+	col      []int // N: index of each data node in data and of each code node in codes
+	fromCode []int // evaluation order of a code item's feed-around (autoencoder)
+	Kd       int   // items k < Kd are data items, the others code items
+	cv       []float64
+	itemErr  []float64 // K: per-item RMS round-trip error of the last warm start
 
 	wA []float64 // E: consensus in-weights P_A(w), norm Ω per node (the model's weights)
 	bB []float64 // N: consensus biases b_B of the last iteration (the model's biases)
@@ -267,6 +363,7 @@ type Network struct {
 	pool     *par.Pool
 	pass1    func(part int)
 	pass2    func(part int)
+	warm     func(part int)
 	parts    []netPart
 	beta     float64
 	updB     bool
@@ -290,9 +387,11 @@ type netPart struct {
 	_          [64]byte
 }
 
-// NewNetwork returns a classifier network on g with random initial weights (section 5.4):
-// for every node, uniform on (−1, 1) in-weights, centred to zero mean and scaled to norm Ω;
-// biases 0.
+// NewNetwork returns a network on g with random initial weights (section 5.4): for every
+// node, uniform on (−1, 1) in-weights, centred to zero mean and scaled to norm Ω; biases 0.
+// A graph without code nodes is a classifier: acyclic, data nodes without in-edges, at least
+// two class nodes. A graph with code nodes is an autoencoder: no class nodes, every node with
+// in- and out-edges, and acyclic once the edges into the data (or the code) nodes are cut.
 func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err error) {
 	if cfg.Omega == 0 {
 		cfg.Omega = 1
@@ -314,37 +413,66 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 	}
 	n = &Network{g: g, cfg: cfg, act: cfg.Activation, omega: cfg.Omega, N: g.Nodes(), E: g.Edges()}
 	n.g2 = make([]float64, n.N)
+	n.col = make([]int, n.N)
+	n.auto = len(g.NodesOf(Code)) > 0
 	for i, r := range g.Roles {
 		indeg := g.InStart[i+1] - g.InStart[i]
 		switch r {
-		case Data:
-			n.data = append(n.data, i)
+		case Data, Code:
+			if r == Data {
+				n.col[i] = len(n.data)
+				n.data = append(n.data, i)
+			} else {
+				n.col[i] = len(n.codes)
+				n.codes = append(n.codes, i)
+			}
+			if !n.auto {
+				if indeg != 0 {
+					return nil, fmt.Errorf("%w: data node %d has in-edges in a classifier", ErrGraph, i)
+				}
+				continue
+			}
+			if g.OutDeg[i] == 0 || indeg == 0 {
+				return nil, fmt.Errorf("%w: %v node %d of an autoencoder has in-degree %d and out-degree %d; both must be positive", ErrGraph, r, i, indeg, g.OutDeg[i])
+			}
+			n.g2[i] = float64(g.OutDeg[i]) // eq. (39)
 		case Hidden:
 			if g.OutDeg[i] == 0 || indeg == 0 {
 				return nil, fmt.Errorf("%w: hidden node %d has in-degree %d and out-degree %d; both must be positive", ErrGraph, i, indeg, g.OutDeg[i])
 			}
 			n.g2[i] = float64(g.OutDeg[i])
 		case Class:
+			if n.auto {
+				return nil, fmt.Errorf("%w: class node %d in an autoencoder", ErrGraph, i)
+			}
 			if g.OutDeg[i] != 0 || indeg == 0 {
 				return nil, fmt.Errorf("%w: class node %d has in-degree %d and out-degree %d; a class node needs inputs and no outputs", ErrGraph, i, indeg, g.OutDeg[i])
 			}
 			n.classes = append(n.classes, i)
 			n.g2[i] = cfg.Upsilon
-		case Code:
-			return nil, fmt.Errorf("%w: node %d is a code node; the classifier network has data, hidden and class nodes only", ErrGraph, i)
 		}
 	}
-	if len(n.data) == 0 || len(n.classes) < 2 {
+	if n.auto {
+		if len(n.data) == 0 {
+			return nil, fmt.Errorf("%w: an autoencoder needs data nodes", ErrGraph)
+		}
+		if n.order, err = g.orderFrom(Data); err != nil {
+			return nil, err
+		}
+		if n.fromCode, err = g.orderFrom(Code); err != nil {
+			return nil, err
+		}
+	} else if len(n.data) == 0 || len(n.classes) < 2 {
 		return nil, fmt.Errorf("%w: %d data and %d class nodes; need at least 1 and 2", ErrGraph, len(n.data), len(n.classes))
 	}
 	if cfg.Class.Mode == ClassFalsePositive && len(n.classes) != 2 {
 		return nil, fmt.Errorf("%w: the false-positive allowance needs exactly two classes, have %d", ErrSettings, len(n.classes))
 	}
-	order, err := g.TopoOrder()
-	if err != nil {
-		return nil, err
+	if !n.auto {
+		if n.order, err = g.TopoOrder(); err != nil {
+			return nil, err
+		}
 	}
-	n.order = order
 	n.blocks = makeBlocks(g, n.g2)
 	maxRows, maxIn := 1, 1
 	for _, bl := range n.blocks {
@@ -352,7 +480,7 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 		maxIn = max(maxIn, bl.c)
 	}
 	n.pool = par.New(cfg.Workers)
-	n.pass1, n.pass2 = n.edgePass, n.nodePass
+	n.pass1, n.pass2, n.warm = n.edgePass, n.nodePass, n.warmPass
 	n.parts = make([]netPart, n.pool.Parts())
 	for p := range n.parts {
 		pt := &n.parts[p]
@@ -449,11 +577,14 @@ func (n *Network) SetParams(w, b []float64) {
 // projected to: its label, another class (relabeled), or Exempted (the network's storage).
 func (n *Network) Assignments() []int { return n.assign[:n.K] }
 
-// SetBatch starts a batch of k items with data rows d (k×D, D the number of data nodes) and
-// labels, with the warm start of section 5.4: a forward pass with the consensus weights and
-// biases sets every x, y and b, every w[k] takes the consensus weights, and the point then
-// lies in A except for the class constraints.
+// SetBatch starts a classifier batch of k items with data rows d (k×D, D the number of data
+// nodes) and labels, with the warm start of section 5.4: a forward pass with the consensus
+// weights and biases sets every x, y and b, every w[k] takes the consensus weights, and the
+// point then lies in A except for the class constraints.
 func (n *Network) SetBatch(d []float64, labels []int, k int) error {
+	if n.auto {
+		return fmt.Errorf("train: SetBatch on an autoencoder network; use SetAutoBatch")
+	}
 	D := len(n.data)
 	if k <= 0 || len(d) < k*D || len(labels) < k {
 		return fmt.Errorf("train: network batch of %d items needs %d values and %d labels, got %d and %d", k, k*D, k, len(d), len(labels))
@@ -464,34 +595,105 @@ func (n *Network) SetBatch(d []float64, labels []int, k int) error {
 		}
 	}
 	n.resize(k)
+	n.Kd = k
 	copy(n.d, d[:k*D])
 	copy(n.labels, labels[:k])
-	N, E := n.N, n.E
-	for kk := 0; kk < k; kk++ {
-		val := n.xA[kk*N : (kk+1)*N]
-		yk := n.y[kk*N : (kk+1)*N]
-		n.forward(val, yk, n.d[kk*D:(kk+1)*D])
-		xk, wk := n.x[kk*E:(kk+1)*E], n.w[kk*E:(kk+1)*E]
+	n.warmStart()
+	return nil
+}
+
+// SetAutoBatch starts an autoencoder batch (section 6.1.1) of kd data items d (kd×D, D the
+// number of data nodes) and kc code items codes (kc×C, C the number of code nodes). The
+// warm start is the feed-around with the consensus weights and biases: a data item is
+// evaluated from the data nodes around the cycle back to them, a code item from the code
+// nodes back to them, the fixed x staying the item's values. It also records each item's
+// round-trip error (DataErr, CodeErr).
+func (n *Network) SetAutoBatch(d []float64, kd int, codes []float64, kc int) error {
+	if !n.auto {
+		return fmt.Errorf("train: SetAutoBatch on a network without code nodes")
+	}
+	D, C := len(n.data), len(n.codes)
+	if kd < 0 || kc < 0 || kd+kc == 0 || len(d) < kd*D || len(codes) < kc*C {
+		return fmt.Errorf("train: autoencoder batch of %d data and %d code items needs %d and %d values, got %d and %d", kd, kc, kd*D, kc*C, len(d), len(codes))
+	}
+	for _, v := range codes[:kc*C] {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("train: code value %v", v)
+		}
+	}
+	n.resize(kd + kc)
+	n.Kd = kd
+	copy(n.d, d[:kd*D])
+	copy(n.cv, codes[:kc*C])
+	n.warmStart()
+	return nil
+}
+
+// warmStart runs the forward pass of every item in parallel and projects the result to A.
+func (n *Network) warmStart() {
+	n.pool.Run(n.warm)
+	clear(n.u)
+	n.initA(false)
+}
+
+// warmPass is one part's share of the warm start.
+func (n *Network) warmPass(part int) {
+	lo, hi := par.Span(n.K, len(n.parts), part)
+	N, E, D, C := n.N, n.E, len(n.data), len(n.codes)
+	for k := lo; k < hi; k++ {
+		val, yk := n.xA[k*N:(k+1)*N], n.y[k*N:(k+1)*N]
+		fixed, in := n.data, n.d[k*D:(k+1)*D]
+		if k < n.Kd {
+			n.forward(val, yk, in)
+		} else {
+			fixed, in = n.codes, n.cv[(k-n.Kd)*C:(k-n.Kd+1)*C]
+			n.forwardCode(val, yk, in)
+		}
+		if n.auto {
+			var s float64
+			for c, i := range fixed {
+				r := n.act.Eval(yk[i]-n.bB[i]) - in[c]
+				s += r * r
+			}
+			n.itemErr[k] = math.Sqrt(s / float64(len(fixed)))
+		}
+		xk, wk := n.x[k*E:(k+1)*E], n.w[k*E:(k+1)*E]
 		for e, s := range n.g.Src {
 			xk[e] = val[s]
 		}
 		copy(wk, n.wA)
-		bk := n.b[kk*N : (kk+1)*N]
-		for j, r := range n.g.Roles {
-			if r != Data {
+		bk := n.b[k*N : (k+1)*N]
+		for j, g2 := range n.g2 {
+			if g2 != 0 {
 				bk[j] = n.bB[j]
 			}
 		}
 	}
-	clear(n.u)
-	n.initA(false)
-	return nil
+}
+
+// DataErr is data_err of the last autoencoder batch: the mean over its data items of the RMS
+// over data nodes of f(y − b_B) − x after the warm start's feed-around (eq. 40, per item as
+// the reference programs average it). NaN when the batch has no data items.
+func (n *Network) DataErr() float64 { return meanOf(n.itemErr[:n.Kd]) }
+
+// CodeErr is code_err (eq. 41), DataErr's counterpart over the code items and code nodes.
+func (n *Network) CodeErr() float64 { return meanOf(n.itemErr[n.Kd:n.K]) }
+
+func meanOf(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
 }
 
 func (n *Network) resize(k int) {
 	N, E, D, C := n.N, n.E, len(n.data), len(n.classes)
 	if cap(n.labels) < k {
-		n.d = make([]float64, k*D)
+		n.d, n.cv, n.itemErr = make([]float64, k*D), make([]float64, k*len(n.codes)), make([]float64, k)
 		n.labels, n.assign = make([]int, k), make([]int, k)
 		n.x, n.w = make([]float64, k*E), make([]float64, k*E)
 		n.y, n.b, n.u = make([]float64, k*N), make([]float64, k*N), make([]float64, k*N)
@@ -499,22 +701,59 @@ func (n *Network) resize(k int) {
 		n.xsum, n.zc = make([]float64, k*N), make([]float64, k*C)
 	}
 	n.K = k
-	n.d, n.labels, n.assign = n.d[:k*D], n.labels[:k], n.assign[:k]
+	n.d, n.cv, n.itemErr = n.d[:k*D], n.cv[:k*len(n.codes)], n.itemErr[:k]
+	n.labels, n.assign = n.labels[:k], n.assign[:k]
 	n.x, n.w = n.x[:k*E], n.w[:k*E]
 	n.y, n.b, n.u = n.y[:k*N], n.b[:k*N], n.u[:k*N]
 	n.xA, n.yA, n.bA = n.xA[:k*N], n.yA[:k*N], n.bA[:k*N]
 	n.xsum, n.zc = n.xsum[:k*N], n.zc[:k*C]
 }
 
-// forward evaluates one item with the consensus weights and biases: val gets each node's
-// output (data values, activations; class nodes get y − b), y the pre-activations. It is
-// the runtime's forward pass (infer), so a saved model computes what the trainer did.
+// forward evaluates one data item with the consensus weights and biases: val gets each
+// node's output (data values, activations; class nodes get y − b), y the pre-activations
+// (for an autoencoder the data nodes' y closes the cycle). It is the runtime's forward pass
+// (infer), so a saved model computes what the trainer did.
 func (n *Network) forward(val, y, d []float64) {
-	if n.eval != nil {
+	switch {
+	case n.eval != nil:
 		n.eval.Forward(val, y, d)
+	case n.auto:
+		feedAround(n.g, n.order, n.data, n.act, n.wA, n.bB, n.omega, val, y, d)
+	default:
+		forwardPass(n.g, n.order, n.data, n.act, n.wA, n.bB, n.omega, val, y, d)
+	}
+}
+
+// forwardCode evaluates one code item of an autoencoder around the cycle (infer's ForwardCode).
+func (n *Network) forwardCode(val, y, c []float64) {
+	if n.eval != nil {
+		n.eval.ForwardCode(val, y, c)
 		return
 	}
-	forwardPass(n.g, n.order, n.data, n.act, n.wA, n.bB, n.omega, val, y, d)
+	feedAround(n.g, n.fromCode, n.codes, n.act, n.wA, n.bB, n.omega, val, y, c)
+}
+
+// feedAround is the feed-around of SPEC.md §5.3 for activations that the bundle format cannot
+// express: the start nodes take the item's values, the nodes of order are evaluated, and the
+// start nodes then get their pre-activations from their in-edges.
+func feedAround(g *Graph, order, start []int, act Activation, wA, bB []float64, omega float64, val, y, in []float64) {
+	for c, i := range start {
+		val[i] = in[c]
+	}
+	pre := func(j int) float64 {
+		var s float64
+		for e := g.InStart[j]; e < g.InStart[j+1]; e++ {
+			s += val[g.Src[e]] * wA[e]
+		}
+		return s / omega
+	}
+	for _, j := range order {
+		y[j] = pre(j)
+		val[j] = act.Eval(y[j] - bB[j])
+	}
+	for _, i := range start {
+		y[i] = pre(i)
+	}
 }
 
 // forwardPass is the feed-forward evaluation for activations that the bundle format cannot
@@ -553,8 +792,10 @@ func (n *Network) initA(recomputeW bool) {
 		for e, s := range n.g.Src {
 			xs[s] += xk[e]
 		}
-		for c, i := range n.data {
-			n.xA[k*N+i] = n.d[k*D+c]
+		if !n.auto { // an autoencoder's fixed x are set by nodePass
+			for c, i := range n.data {
+				n.xA[k*N+i] = n.d[k*D+c]
+			}
 		}
 	}
 	if recomputeW {
@@ -684,28 +925,43 @@ func (n *Network) edgePass(part int) {
 }
 
 // nodePass updates b toward the bias consensus (when updB) and projects the node values of
-// the new point to A: activation sets on hidden nodes; class nodes only record y − b for
-// projectClasses, which needs the whole batch.
+// the new point to A: activation sets (38d) on hidden nodes and on the unfixed data and code
+// nodes of an autoencoder; at fixed nodes (38b, c) x is the item's value and only y and b
+// move; class nodes only record y − b for projectClasses, which needs the whole batch.
 func (n *Network) nodePass(part int) {
 	lo, hi := par.Span(n.K, len(n.parts), part)
 	pt := &n.parts[part]
-	N, C := n.N, len(n.classes)
+	N, C, D, CC := n.N, len(n.classes), len(n.data), len(n.codes)
 	beta := n.beta
 	var errSum float64
 	for k := lo; k < hi; k++ {
 		yk, bk := n.y[k*N:(k+1)*N], n.b[k*N:(k+1)*N]
 		xak, yak, bak, xsk := n.xA[k*N:(k+1)*N], n.yA[k*N:(k+1)*N], n.bA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
+		fixed, vals := Role(255), []float64(nil) // a classifier's data nodes are not variables
+		if n.auto {
+			fixed, vals = Data, n.d[k*D:(k+1)*D]
+			if k >= n.Kd {
+				fixed, vals = Code, n.cv[(k-n.Kd)*CC:(k-n.Kd+1)*CC]
+			}
+		}
 		for j, r := range n.g.Roles {
-			if r == Data {
+			g2 := n.g2[j]
+			if g2 == 0 {
 				continue
 			}
 			if n.updB {
 				db := n.bB[j] - bak[j]
 				bk[j] += beta * db
-				errSum += n.g2[j] * db * db
+				errSum += g2 * db * db
 			}
-			if r == Hidden {
-				xak[j], yak[j], bak[j] = n.act.Project(xsk[j]/n.g2[j], yk[j], bk[j])
+			switch r {
+			case Class:
+			case fixed:
+				v := vals[n.col[j]]
+				xak[j] = v
+				yak[j], bak[j] = n.act.ProjectFixed(v, yk[j], bk[j])
+			default:
+				xak[j], yak[j], bak[j] = n.act.Project(xsk[j]/g2, yk[j], bk[j])
 			}
 		}
 		zk := n.zc[k*C : (k+1)*C]
@@ -720,6 +976,9 @@ func (n *Network) nodePass(part int) {
 // projects the class nodes' (y, b) to A.
 func (n *Network) projectClasses() {
 	C, N := len(n.classes), n.N
+	if C == 0 {
+		return
+	}
 	m := n.cfg.Class.Margin
 	n.assigner.Assign(n.assign, n.zc, n.labels, C)
 	for k := 0; k < n.K; k++ {
@@ -760,11 +1019,11 @@ func (n *Network) setState(z []float64) {
 }
 
 // Problem returns the plain two-projection form of the current batch on the search vector of
-// State, written straight from eqs. (26) and lemma 4.1. It shares the batch data, not the
-// iterate.
+// State, written straight from eqs. (26) (a classifier) or (38) (an autoencoder) and lemma
+// 4.1. It shares the batch data, not the iterate.
 func (n *Network) Problem() Problem {
 	return &networkProblem{g: n.g, K: n.K, act: n.act, omega: n.omega, g2: n.g2, d: n.d, data: n.data,
-		classes: n.classes, labels: n.labels, rule: n.cfg.Class}
+		classes: n.classes, labels: n.labels, rule: n.cfg.Class, auto: n.auto, kd: n.Kd, codes: n.codes, cv: n.cv}
 }
 
 type networkProblem struct {
@@ -778,6 +1037,11 @@ type networkProblem struct {
 	classes []int
 	labels  []int
 	rule    ClassRule
+
+	auto  bool      // autoencoder (38): items < kd fix the data nodes, the others the code nodes
+	kd    int       // number of data items
+	codes []int     // code nodes
+	cv    []float64 // (K − kd)×|C| code values
 }
 
 func (p *networkProblem) Dim() int    { return 2*p.K*p.g.Edges() + 2*p.K*p.g.Nodes() }
@@ -794,7 +1058,10 @@ func (p *networkProblem) ProjectA(dst, z []float64) {
 	dx, dw, dy, db := p.split(dst)
 	copy(dy, y)
 	copy(db, b)
-	for k := 0; k < K; k++ {
+	if p.auto {
+		p.projectAutoNodes(dx, dy, db, x, y, b)
+	}
+	for k := 0; k < K && !p.auto; k++ {
 		for c, i := range p.data {
 			for _, e := range g.OutEdges(i) {
 				dx[k*E+e] = p.d[k*len(p.data)+c] // (26a, b)
@@ -821,16 +1088,20 @@ func (p *networkProblem) ProjectA(dst, z []float64) {
 	}
 	// (26d, e) or (32), (33): class constraints, decided over the batch.
 	C := len(p.classes)
-	z2 := make([]float64, K*C)
-	for k := 0; k < K; k++ {
+	kc := K
+	if C == 0 {
+		kc = 0 // an autoencoder has no class constraints
+	}
+	z2 := make([]float64, kc*C)
+	for k := 0; k < kc; k++ {
 		for c, j := range p.classes {
 			z2[k*C+c] = y[k*N+j] - b[k*N+j]
 		}
 	}
-	assign := make([]int, K)
+	assign := make([]int, kc)
 	a := classAssigner{rule: p.rule}
-	a.Assign(assign, z2, p.labels, C)
-	for k := 0; k < K; k++ {
+	a.Assign(assign, z2, p.labels[:kc], C)
+	for k := 0; k < kc; k++ {
 		if assign[k] == Exempted {
 			continue
 		}
@@ -858,24 +1129,60 @@ func (p *networkProblem) ProjectA(dst, z []float64) {
 	}
 }
 
+// projectAutoNodes is P_A of the node variables of an autoencoder: at the fixed nodes of an
+// item (38b, c) every x copy takes the item's value and (y, b) the nearest point allowed with
+// it; every other node (38a, d) takes the consensus of its x copies (weight outdeg = g², lemma
+// 4.1) with the activation as side constraint.
+func (p *networkProblem) projectAutoNodes(dx, dy, db, x, y, b []float64) {
+	g, E, N := p.g, p.g.Edges(), p.g.Nodes()
+	for k := 0; k < p.K; k++ {
+		fixed, vals := p.data, p.d[k*len(p.data):(k+1)*len(p.data)]
+		if k >= p.kd {
+			c := k - p.kd
+			fixed, vals = p.codes, p.cv[c*len(p.codes):(c+1)*len(p.codes)]
+		}
+		isFixed := make(map[int]float64)
+		for c, i := range fixed {
+			isFixed[i] = vals[c]
+		}
+		for i := 0; i < N; i++ {
+			var xi float64
+			if v, ok := isFixed[i]; ok {
+				xi = v
+				dy[k*N+i], db[k*N+i] = p.act.ProjectFixed(v, y[k*N+i], b[k*N+i])
+			} else {
+				var mean float64
+				for _, e := range g.OutEdges(i) {
+					mean += x[k*E+e]
+				}
+				mean /= float64(g.OutDeg[i])
+				xi, dy[k*N+i], db[k*N+i] = p.act.Project(mean, y[k*N+i], b[k*N+i])
+			}
+			for _, e := range g.OutEdges(i) {
+				dx[k*E+e] = xi
+			}
+		}
+	}
+}
+
 func (p *networkProblem) ProjectB(dst, z []float64) {
 	g, K, E, N := p.g, p.K, p.g.Edges(), p.g.Nodes()
 	copy(dst, z)
 	dx, dw, dy, db := p.split(dst)
 	for k := 0; k < K; k++ {
-		for j, r := range g.Roles {
-			if r == Data {
-				continue
+		for j := range g.Roles {
+			if p.g2[j] == 0 {
+				continue // a classifier's data nodes have no (y, b)
 			}
 			lo, hi := k*E+g.InStart[j], k*E+g.InStart[j+1]
 			dy[k*N+j] = ProjectBilinear(dx[lo:hi], dw[lo:hi], dy[k*N+j], p.omega, p.g2[j]) // (26h)
 		}
 	}
-	for j, r := range g.Roles {
-		if r == Data {
+	for j := range g.Roles {
+		if p.g2[j] == 0 {
 			continue
 		}
-		var s float64 // (26i)
+		var s float64 // (26i), (38h, i)
 		for k := 0; k < K; k++ {
 			s += db[k*N+j]
 		}

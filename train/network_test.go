@@ -285,3 +285,222 @@ func BenchmarkNetworkIterate(b *testing.B) {
 		})
 	}
 }
+
+// cyclicGather is a small autoencoder graph whose in-edges are not contiguous runs, so the
+// gather path of the iteration is used: data 0..2, hidden 3, 4, code 5, 6.
+func cyclicGather(t testing.TB) *Graph {
+	roles := []Role{Data, Data, Data, Hidden, Hidden, Code, Code}
+	edges := []Edge{
+		{0, 3}, {2, 3},
+		{1, 4}, {3, 4},
+		{3, 5}, {4, 5},
+		{4, 6}, {0, 6},
+		{5, 0}, {6, 0},
+		{6, 1}, {5, 1},
+		{5, 2},
+	}
+	g, err := NewGraph(roles, edges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+func mustAutoencoder(t testing.TB, code int, sizes ...int) *Graph {
+	g, err := LayeredAutoencoder(code, sizes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// autoBatch is kd random data items in [0, 1] (some exactly 0 or 1) and kc binary codes.
+func autoBatch(g *Graph, kd, kc int, seed uint64) (d, c []float64) {
+	rng := NewRand(seed)
+	d = make([]float64, kd*len(g.NodesOf(Data)))
+	for i := range d {
+		switch rng.IntN(3) {
+		case 0:
+			d[i] = rng.Float64()
+		case 1:
+			d[i] = 1
+		}
+	}
+	c = make([]float64, kc*len(g.NodesOf(Code)))
+	for i := range c {
+		c[i] = float64(rng.IntN(2))
+	}
+	return d, c
+}
+
+// The fused autoencoder iteration (constraints 38a–i) must produce the same iterates as the
+// plain RRR iteration over the projections written straight from eqs. (38), from a perturbed
+// warm start on a cyclic network with data and code items. (Eight iterations: the rounding
+// differences of the two bilinear root finders grow to ~1e-12 by the tenth.)
+func TestAutoencoderIterateMatchesReference(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		g       func(testing.TB) *Graph
+		kd, kc  int
+		workers int
+		act     Activation
+		beta    float64
+	}{
+		{"layered 6-3-2-3 step", func(t testing.TB) *Graph { return mustAutoencoder(t, 2, 6, 3, 2, 3) }, 5, 4, 1, Step{Delta: 0.3}, 0.5},
+		{"layered 6-3-2-3 zigmoid two workers", func(t testing.TB) *Graph { return mustAutoencoder(t, 2, 6, 3, 2, 3) }, 6, 3, 2, Zigmoid{Delta: 0.4}, 1},
+		{"binary 8-3 step three workers", func(t testing.TB) *Graph { return mustAutoencoder(t, 1, 8, 3) }, 8, 8, 3, Step{Delta: 0.4}, 0.5},
+		{"layered relu", func(t testing.TB) *Graph { return mustAutoencoder(t, 1, 5, 3, 4) }, 4, 2, 2, ReLU{}, 0.8},
+		{"gather zigmoid", cyclicGather, 4, 3, 2, Zigmoid{Delta: 0.3}, 1},
+		{"gather step data only", cyclicGather, 5, 0, 1, Step{Delta: 0.3}, 0.7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := tc.g(t)
+			n, err := NewNetwork(g, NetworkConfig{Omega: 1.5, Activation: tc.act, Workers: tc.workers}, NewRand(5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			d, c := autoBatch(g, tc.kd, tc.kc, 11)
+			if err := n.SetAutoBatch(d, tc.kd, c, tc.kc); err != nil {
+				t.Fatal(err)
+			}
+			z := n.State()
+			rng := NewRand(13)
+			for i := range z {
+				z[i] += 0.3 * (2*rng.Float64() - 1)
+			}
+			n.setState(z)
+			ref := NewReference(n.Problem(), n.State(), 1)
+			for it := 1; it <= 8; it++ {
+				ef := n.Iterate(tc.beta)
+				er := ref.Iterate(tc.beta)
+				zf := n.State()
+				for i := range zf {
+					if d := math.Abs(zf[i] - ref.Z[i]); d > 1e-12 {
+						t.Fatalf("iteration %d: z[%d] = %.17g, reference %.17g (|Δ| = %.3g)", it, i, zf[i], ref.Z[i], d)
+					}
+				}
+				if math.Abs(ef-er) > 1e-12*math.Max(1, er) {
+					t.Fatalf("iteration %d: RRR_err %.17g, reference %.17g", it, ef, er)
+				}
+			}
+		})
+	}
+}
+
+// The feed-around warm start satisfies B, and A except (38d) at the fixed nodes: P_A moves
+// only the y and b of data nodes of data items and code nodes of code items. The round-trip
+// errors are the per-item RMS of f(y − b_B) − x over the fixed nodes.
+func TestAutoencoderWarmStart(t *testing.T) {
+	// (The step's forward value need not lie in its gapped set, so it is not used here.)
+	for _, act := range []Activation{ReLU{}, Zigmoid{Delta: 0.4}} {
+		g := mustAutoencoder(t, 2, 6, 4, 3, 4)
+		n, err := NewNetwork(g, NetworkConfig{Omega: 2, Activation: act, Workers: 2}, NewRand(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kd, kc := 5, 4
+		d, c := autoBatch(g, kd, kc, 2)
+		if err := n.SetAutoBatch(d, kd, c, kc); err != nil {
+			t.Fatal(err)
+		}
+		z := n.State()
+		p := n.Problem()
+		pa, pb := make([]float64, len(z)), make([]float64, len(z))
+		p.ProjectA(pa, z)
+		p.ProjectB(pb, z)
+		N, KE := g.Nodes(), n.K*g.Edges()
+		for i := range z {
+			if math.Abs(pb[i]-z[i]) > 1e-12 {
+				t.Fatalf("%T: warm start not in B at %d: %v vs %v", act, i, z[i], pb[i])
+			}
+			if i >= 2*KE {
+				k, j := (i-2*KE)%(n.K*N)/N, (i-2*KE)%N
+				if (k < kd && g.Roles[j] == Data) || (k >= kd && g.Roles[j] == Code) {
+					continue
+				}
+			}
+			if math.Abs(pa[i]-z[i]) > 1e-12 {
+				t.Fatalf("%T: warm start not in A at %d: %v vs %v", act, i, z[i], pa[i])
+			}
+		}
+		var de, ce float64
+		for k := 0; k < n.K; k++ {
+			var fixed []int
+			var vals []float64
+			if k < kd {
+				fixed, vals = n.data, d[k*6:]
+			} else {
+				fixed, vals = n.codes, c[(k-kd)*3:]
+			}
+			var s float64
+			for col, j := range fixed {
+				r := act.Eval(n.y[k*N+j]-n.bB[j]) - vals[col]
+				s += r * r
+			}
+			if k < kd {
+				de += math.Sqrt(s/float64(len(fixed))) / float64(kd)
+			} else {
+				ce += math.Sqrt(s/float64(len(fixed))) / float64(kc)
+			}
+		}
+		if math.Abs(de-n.DataErr()) > 1e-12 || math.Abs(ce-n.CodeErr()) > 1e-12 {
+			t.Errorf("%T: data_err, code_err = %v, %v; want %v, %v", act, n.DataErr(), n.CodeErr(), de, ce)
+		}
+		n.Close()
+	}
+}
+
+func TestAutoencoderIterateDoesNotAllocate(t *testing.T) {
+	g := mustAutoencoder(t, 2, 16, 8, 4, 8)
+	n, err := NewNetwork(g, NetworkConfig{Omega: 2, Activation: Zigmoid{Delta: 0.4}, Workers: 2}, NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	d, c := autoBatch(g, 20, 4, 3)
+	if err := n.SetAutoBatch(d, 20, c, 4); err != nil {
+		t.Fatal(err)
+	}
+	n.Iterate(1)
+	if a := testing.AllocsPerRun(20, func() { n.Iterate(1) }); a != 0 {
+		t.Errorf("autoencoder Iterate allocates %v times", a)
+	}
+}
+
+func TestAutoencoderGraphErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		code  int
+		sizes []int
+	}{
+		{"one layer", 1, []int{4}},
+		{"code at data", 0, []int{4, 2}},
+		{"code past the end", 2, []int{4, 2}},
+		{"empty layer", 1, []int{4, 0}},
+	} {
+		if _, err := LayeredAutoencoder(tc.code, tc.sizes...); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	// A class node, and a cycle that does not pass through the data nodes, are rejected.
+	g, _ := NewGraph([]Role{Data, Code, Class}, []Edge{{0, 1}, {1, 0}, {1, 2}})
+	if _, err := NewNetwork(g, NetworkConfig{}, NewRand(1)); err == nil {
+		t.Error("class node in an autoencoder: no error")
+	}
+	g, _ = NewGraph([]Role{Data, Hidden, Hidden, Code}, []Edge{{0, 1}, {2, 1}, {1, 2}, {2, 3}, {3, 0}})
+	if _, err := NewNetwork(g, NetworkConfig{}, NewRand(1)); err == nil {
+		t.Error("cycle between hidden nodes: no error")
+	}
+	n, err := NewNetwork(mustAutoencoder(t, 1, 4, 2), NetworkConfig{}, NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.SetBatch(make([]float64, 4), []int{0}, 1); err == nil {
+		t.Error("SetBatch on an autoencoder: no error")
+	}
+	if err := n.SetAutoBatch(make([]float64, 4), 1, make([]float64, 1), 1); err == nil {
+		t.Error("short code batch: no error")
+	}
+}
