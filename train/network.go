@@ -342,6 +342,7 @@ type Network struct {
 	col      []int // N: index of each data node in data and of each code node in codes
 	fromCode []int // evaluation order of a code item's feed-around (autoencoder)
 	Kd       int   // items k < Kd are data items, the others code items
+	wlo, whi int   // items of the running warm pass
 	cv       []float64
 	itemErr  []float64 // K: per-item RMS round-trip error of the last warm start
 
@@ -629,16 +630,62 @@ func (n *Network) SetAutoBatch(d []float64, kd int, codes []float64, kc int) err
 	return nil
 }
 
+// SetIDEBatch starts an autoencoder batch of kd data items d and kc code items drawn from
+// the iDE code of eq. (37): the data items are evaluated first, and their code-node values
+// (the encodings with the parameters of the previous batch) become the empirical
+// distribution of each code node; every code item draws each code node independently and
+// uniformly from it (rng). When the activation is the step, there are at most 10 code nodes
+// and kc = 2^|C|, the code items are instead all binary codes (bit c of code item i is code
+// node c), as in the binary encoding of section 6.3.1.
+func (n *Network) SetIDEBatch(d []float64, kd, kc int, rng *rand.Rand) error {
+	if !n.auto {
+		return fmt.Errorf("train: SetIDEBatch on a network without code nodes")
+	}
+	D, C := len(n.data), len(n.codes)
+	exhaustive := false
+	if _, ok := n.act.(Step); ok && C <= 10 && kc == 1<<C {
+		exhaustive = true
+	}
+	if kd < 0 || kc < 0 || kd+kc == 0 || len(d) < kd*D || (kd == 0 && kc > 0 && !exhaustive) {
+		return fmt.Errorf("train: iDE batch of %d data and %d code items with %d data values", kd, kc, len(d))
+	}
+	n.resize(kd + kc)
+	n.Kd = kd
+	copy(n.d, d[:kd*D])
+	n.warmRange(0, kd)
+	for i := 0; i < kc; i++ {
+		ci := n.cv[i*C : (i+1)*C]
+		for c, j := range n.codes {
+			if exhaustive {
+				ci[c] = float64(i >> c & 1)
+			} else {
+				ci[c] = n.xA[rng.IntN(kd)*n.N+j]
+			}
+		}
+	}
+	n.warmRange(kd, kd+kc)
+	clear(n.u)
+	n.initA(false)
+	return nil
+}
+
 // warmStart runs the forward pass of every item in parallel and projects the result to A.
 func (n *Network) warmStart() {
-	n.pool.Run(n.warm)
+	n.warmRange(0, n.K)
 	clear(n.u)
 	n.initA(false)
 }
 
+// warmRange runs the forward pass of items lo ≤ k < hi in parallel.
+func (n *Network) warmRange(lo, hi int) {
+	n.wlo, n.whi = lo, hi
+	n.pool.Run(n.warm)
+}
+
 // warmPass is one part's share of the warm start.
 func (n *Network) warmPass(part int) {
-	lo, hi := par.Span(n.K, len(n.parts), part)
+	lo, hi := par.Span(n.whi-n.wlo, len(n.parts), part)
+	lo, hi = lo+n.wlo, hi+n.wlo
 	N, E, D, C := n.N, n.E, len(n.data), len(n.codes)
 	for k := lo; k < hi; k++ {
 		val, yk := n.xA[k*N:(k+1)*N], n.y[k*N:(k+1)*N]

@@ -1,0 +1,234 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/format"
+)
+
+// AutoencoderSettings configures an autoencoder with iDE codes (section 6.1). Zero values of
+// the numeric fields mean the documented defaults.
+type AutoencoderSettings struct {
+	// Sizes are the layer sizes around the cycle, data layer first (784, 200, 10, 200 for
+	// section 6.3.2; 2ⁿ, n for the binary encoding of 6.3.1); Code is the code layer's index.
+	Sizes []int
+	Code  int
+
+	NetworkConfig         // Ω, activation (step or zigmoid with margin Δ), workers
+	Beta          float64 // RRR step β; 0 means 1
+	Tol           float64 // stop a batch once RRR_err ≤ Tol; 0: always run IterPerBatch
+	IterPerBatch  int     // RRR_iter; must be positive
+	DataBatch     int     // |K_d|; 0 or more than the items means one batch of all items
+	CodeBatch     int     // |K_c|, codes drawn per batch (eq. 37)
+	Epochs        int     // 0 means 1
+	Seed          uint64  // initial weights, epoch shuffles and code draws
+
+	// OnEpoch, if set, is called after every epoch.
+	OnEpoch func(AutoEpochStats)
+}
+
+// AutoEpochStats are the per-epoch figures of an autoencoder run.
+type AutoEpochStats struct {
+	Epoch      int
+	DataErr    float64 // mean over batches of data_err at the batch's warm start (eq. 40)
+	CodeErr    float64 // mean over batches of code_err at the batch's warm start (eq. 41)
+	ErrStart   float64 // mean over batches of the first RRR_err (eq. 42)
+	ErrStop    float64 // mean over batches of the last RRR_err
+	Iterations int
+	GWMs       float64 // cumulative work
+	Seconds    float64 // cumulative wall time
+}
+
+// Autoencoder is an autoencoder with iDE codes in training: the cyclic network and its RRR
+// state.
+type Autoencoder struct {
+	Graph *Graph
+	Sizes []int
+	Code  int
+	s     AutoencoderSettings
+	net   *Network
+	rng   *rand.Rand
+	work  int64
+}
+
+// NewAutoencoder builds the layered cyclic autoencoder of s with random initial weights.
+func NewAutoencoder(s AutoencoderSettings) (*Autoencoder, error) {
+	if s.IterPerBatch <= 0 {
+		return nil, fmt.Errorf("%w: IterPerBatch = %d, want a positive cap", ErrSettings, s.IterPerBatch)
+	}
+	if s.CodeBatch < 0 || s.DataBatch < 0 {
+		return nil, fmt.Errorf("%w: batch sizes %d data and %d codes", ErrSettings, s.DataBatch, s.CodeBatch)
+	}
+	g, err := LayeredAutoencoder(s.Code, s.Sizes...)
+	if err != nil {
+		return nil, err
+	}
+	rng := NewRand(s.Seed)
+	net, err := NewNetwork(g, s.NetworkConfig, rng)
+	if err != nil {
+		return nil, err
+	}
+	return &Autoencoder{Graph: g, Sizes: append([]int(nil), s.Sizes...), Code: s.Code, s: s, net: net, rng: rng}, nil
+}
+
+// Close releases the worker goroutines.
+func (a *Autoencoder) Close() { a.net.Close() }
+
+// Network is the RRR state (weights w_A and biases b_B are the model).
+func (a *Autoencoder) Network() *Network { return a.net }
+
+// Work is the weight-multiplies performed so far.
+func (a *Autoencoder) Work() int64 { return a.work }
+
+// Batch trains on one batch: the data rows d (kd of them) with CodeBatch iDE codes drawn
+// from their encodings (Network.SetIDEBatch), for up to IterPerBatch iterations. It returns
+// the solver's status; data_err and code_err of the batch's warm start are the network's
+// DataErr and CodeErr.
+func (a *Autoencoder) Batch(ctx context.Context, d []float64, kd int, trace func(int, float64)) (Status, error) {
+	if err := a.net.SetIDEBatch(d, kd, a.s.CodeBatch, a.rng); err != nil {
+		return Status{}, err
+	}
+	st, err := Solve(ctx, a.net, Settings{Beta: a.s.Beta, Tol: a.s.Tol, MaxIter: a.s.IterPerBatch, Trace: trace})
+	a.work += st.Work
+	if err == nil && st.Stop == StopDiverged {
+		err = fmt.Errorf("train: RRR diverged (RRR_err %v after %d iterations)", st.Err, st.Iterations)
+	}
+	return st, err
+}
+
+// Train runs Epochs epochs over the rows of data: each shuffles the rows and runs the full
+// batches of DataBatch rows (a remainder is dropped).
+func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpochStats, error) {
+	N, D := data.Rows, data.Cols
+	if N == 0 || D != a.Sizes[0] || len(data.Data) != N*D {
+		return nil, fmt.Errorf("train: %d×%d data for an autoencoder with %d data nodes", N, D, a.Sizes[0])
+	}
+	batch := a.s.DataBatch
+	if batch <= 0 || batch > N {
+		batch = N
+	}
+	order := make([]int, N)
+	for i := range order {
+		order[i] = i
+	}
+	buf := make([]float64, batch*D)
+	start := time.Now()
+	var out []AutoEpochStats
+	for ep := 1; ep <= max(a.s.Epochs, 1); ep++ {
+		a.rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		st := AutoEpochStats{Epoch: ep}
+		nb := 0
+		for b0 := 0; b0+batch <= N; b0 += batch {
+			for r := 0; r < batch; r++ {
+				copy(buf[r*D:(r+1)*D], data.Row(order[b0+r]))
+			}
+			var first float64
+			sts, err := a.Batch(ctx, buf, batch, func(i int, e float64) {
+				if i == 1 {
+					first = e
+				}
+			})
+			if err != nil {
+				return out, err
+			}
+			if sts.Stop == StopCancelled {
+				return out, ctx.Err()
+			}
+			st.DataErr += a.net.DataErr()
+			if a.s.CodeBatch > 0 {
+				st.CodeErr += a.net.CodeErr()
+			}
+			st.ErrStart += first
+			st.ErrStop += sts.Err
+			st.Iterations += sts.Iterations
+			nb++
+		}
+		inv := 1 / float64(nb)
+		st.DataErr *= inv
+		st.CodeErr *= inv
+		st.ErrStart *= inv
+		st.ErrStop *= inv
+		if a.s.CodeBatch == 0 {
+			st.CodeErr = math.NaN()
+		}
+		st.GWMs = float64(a.work) * 1e-9
+		st.Seconds = time.Since(start).Seconds()
+		out = append(out, st)
+		if a.s.OnEpoch != nil {
+			a.s.OnEpoch(st)
+		}
+	}
+	return out, nil
+}
+
+// Format returns the trained network for the bundle format (compact cyclic layered form; a
+// copy of the weights and biases).
+func (a *Autoencoder) Format() (*format.Network, error) {
+	return FormatAutoencoder(a.Graph, a.Sizes, a.Code, a.net.act, a.net.omega, a.net.wA, a.net.bB)
+}
+
+// Encode writes the codes of rows data items (rows×|D|) into dst (rows×|C|) with the current
+// parameters, and reconstruct, when not nil, their round-trip outputs f(y − b) at the data
+// nodes (rows×|D|). It returns data_err over these items (per-item RMS, averaged).
+func (a *Autoencoder) Encode(dst, reconstruct, d []float64, rows int) float64 {
+	n := a.net
+	D, C, N := len(n.data), len(n.codes), n.N
+	val, y := make([]float64, N), make([]float64, N)
+	var errSum float64
+	for k := 0; k < rows; k++ {
+		item := d[k*D : (k+1)*D]
+		n.forward(val, y, item)
+		for c, j := range n.codes {
+			dst[k*C+c] = val[j]
+		}
+		var s float64
+		for c, j := range n.data {
+			f := n.act.Eval(y[j] - n.bB[j])
+			if reconstruct != nil {
+				reconstruct[k*D+c] = f
+			}
+			s += (f - item[c]) * (f - item[c])
+		}
+		errSum += math.Sqrt(s / float64(D))
+	}
+	return errSum / float64(rows)
+}
+
+// Decode writes the data-node values of rows codes (rows×|C|) into dst (rows×|D|), and
+// returns code_err over them: the per-code RMS of f(y − b) − code at the code nodes after
+// the feed-around, averaged.
+func (a *Autoencoder) Decode(dst, codes []float64, rows int) float64 {
+	n := a.net
+	D, C, N := len(n.data), len(n.codes), n.N
+	val, y := make([]float64, N), make([]float64, N)
+	var errSum float64
+	for k := 0; k < rows; k++ {
+		code := codes[k*C : (k+1)*C]
+		n.forwardCode(val, y, code)
+		for c, j := range n.data {
+			dst[k*D+c] = val[j]
+		}
+		var s float64
+		for c, j := range n.codes {
+			r := n.act.Eval(y[j]-n.bB[j]) - code[c]
+			s += r * r
+		}
+		errSum += math.Sqrt(s / float64(C))
+	}
+	return errSum / float64(rows)
+}
+
+// SampleIDE draws rows codes from the iDE code whose per-node empirical distributions are the
+// columns of enc (m×|C| encodings): each code node independently and uniformly (eq. 37).
+func SampleIDE(dst, enc []float64, m, C, rows int, rng *rand.Rand) {
+	for k := 0; k < rows; k++ {
+		for c := 0; c < C; c++ {
+			dst[k*C+c] = enc[rng.IntN(m)*C+c]
+		}
+	}
+}
