@@ -19,7 +19,7 @@ type BinarySettings struct {
 	Check   int     // iterations between success checks; 0 means 100
 	Seed    uint64
 	Rewarm  bool // warm-start again after every Check iterations (one batch per epoch)
-	Workers int // 0 means 1: the problem is tiny
+	Workers int  // 0 means 1: the problem is tiny
 }
 
 // BinaryResult is the outcome of one binary encoding run.
