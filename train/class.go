@@ -160,3 +160,14 @@ func (a *classAssigner) Assign(dst []int, z []float64, labels []int, classes int
 	}
 	a.keys = keys[:0]
 }
+
+// Assign writes into dst[k] the class that the rule projects item k to (its label, another
+// class when relabeled, or Exempted), given z[k·classes + i] = y − b on class node i of item
+// k and the labels of one batch. The count of the rule applies to the batch as a whole.
+func (r ClassRule) Assign(dst []int, z []float64, labels []int, classes int) {
+	if len(dst) < len(labels) || len(z) < len(labels)*classes {
+		panic("train: ClassRule.Assign: short dst or z")
+	}
+	a := classAssigner{rule: r}
+	a.Assign(dst, z, labels, classes)
+}

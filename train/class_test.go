@@ -162,8 +162,8 @@ func TestClassAssignBehaviour(t *testing.T) {
 	if want := []int{0, 1, 1, 2}; !equalInts(got, want) {
 		t.Errorf("relabel 1: %v, want %v", got, want)
 	}
-	a = classAssigner{rule: ClassRule{Margin: 0.2, Mode: ClassRelabel, Count: 5}}
-	a.Assign(got, z, labels, 3)
+	// The exported form decides the same way.
+	ClassRule{Margin: 0.2, Mode: ClassRelabel, Count: 5}.Assign(got, z, labels, 3)
 	if want := []int{0, 1, 1, 0}; !equalInts(got, want) {
 		t.Errorf("relabel 5: %v, want %v", got, want)
 	}

@@ -60,9 +60,42 @@ func (c *Classifier) Classes() int { return len(c.classes) }
 // Predict writes the class of each of the rows of d (rows×Inputs) into dst. Rows are split
 // across GOMAXPROCS goroutines.
 func (c *Classifier) Predict(dst []int, d []float64, rows int) {
+	if len(dst) < rows {
+		panic("train: Classifier.Predict: short dst")
+	}
+	c.forward(d, rows, func(k int, val []float64) {
+		best, arg := math.Inf(-1), 0
+		for cl, j := range c.classes {
+			if val[j] > best {
+				best, arg = val[j], cl
+			}
+		}
+		dst[k] = arg
+	})
+}
+
+// ClassValues writes y − b of every class node for each of the rows of d into
+// dst[k·Classes() + c]: the values that the class constraints (26d, e) and the rules of
+// section 5.3 judge, here from a forward pass with the consensus weights and biases.
+func (c *Classifier) ClassValues(dst, d []float64, rows int) {
+	C := len(c.classes)
+	if len(dst) < rows*C {
+		panic("train: Classifier.ClassValues: short dst")
+	}
+	c.forward(d, rows, func(k int, val []float64) {
+		for cl, j := range c.classes {
+			dst[k*C+cl] = val[j]
+		}
+	})
+}
+
+// forward evaluates the rows of d (rows×Inputs) split across GOMAXPROCS goroutines and
+// calls use with each row's node values (y − b on class nodes); use must only write
+// row-k results.
+func (c *Classifier) forward(d []float64, rows int, use func(k int, val []float64)) {
 	D := len(c.data)
-	if len(dst) < rows || len(d) < rows*D {
-		panic("train: Classifier.Predict: short dst or data")
+	if len(d) < rows*D {
+		panic("train: Classifier: short data")
 	}
 	parts := min(runtime.GOMAXPROCS(0), max(1, rows*c.Graph.Edges()/(1<<18)))
 	var wg sync.WaitGroup
@@ -78,13 +111,7 @@ func (c *Classifier) Predict(dst []int, d []float64, rows int) {
 				} else {
 					forwardPass(c.Graph, c.order, c.data, c.Activation, c.Weights, c.Biases, c.Omega, val, y, d[k*D:(k+1)*D])
 				}
-				best, arg := math.Inf(-1), 0
-				for cl, j := range c.classes {
-					if val[j] > best {
-						best, arg = val[j], cl
-					}
-				}
-				dst[k] = arg
+				use(k, val)
 			}
 		}()
 	}
@@ -127,6 +154,10 @@ type ClassifierSettings struct {
 	Trace func(iter int, rrrErr float64)
 	// OnEpoch, if set, is called after every epoch.
 	OnEpoch func(EpochStats)
+	// OnBatch, if set, is called after every batch with the training rows of the batch and
+	// the class each was last projected to (its label, another class, or Exempted). The
+	// slices are reused: read them, do not keep them.
+	OnBatch func(epoch int, items, assigned []int)
 }
 
 // EpochStats are the per-epoch figures of the reference programs' table (section 5.4).
@@ -154,10 +185,16 @@ type Flagged struct {
 type ClassifierResult struct {
 	Classifier *Classifier
 	Epochs     []EpochStats
-	Flagged    []Flagged // items exempted or relabeled in the final epoch
-	Work       int64
-	Elapsed    time.Duration
-	Stop       Stop // why the last batch stopped
+	Flagged    []Flagged // items exempted or relabeled in the final epoch, by the training iterate
+	// ModelFlagged are the items that the trained classifier flags: the class rule applied,
+	// batch by batch over the final epoch's batches, to the class values y − b of a forward
+	// pass with the final weights and biases. Unlike Flagged, which records the RRR iterate's
+	// last projection in each batch (and fluctuates while the iterate has not converged),
+	// it is the trained model's own verdict.
+	ModelFlagged []Flagged
+	Work         int64
+	Elapsed      time.Duration
+	Stop         Stop // why the last batch stopped
 }
 
 // GWMs is the total work in giga-weight-multiplies.
@@ -277,6 +314,9 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 				}
 			}
 			st.BatchErr += float64(wrong) / float64(batch)
+			if s.OnBatch != nil {
+				s.OnBatch(ep, order[b0:b0+batch], net.Assignments())
+			}
 			if final {
 				for r, a := range net.Assignments() {
 					if a != lab[r] {
@@ -304,5 +344,33 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		return nil, err
 	}
 	res.Classifier = c
+	if s.Class.Mode != ClassStrict && s.Class.Count > 0 {
+		res.ModelFlagged = modelFlagged(c, trainSet, order[:N/batch*batch], batch, s.Class)
+	}
 	return res, nil
+}
+
+// modelFlagged applies the class rule to the classifier's forward pass over the items in
+// order, in batches of the given size, and returns the items it assigns other than their
+// label.
+func modelFlagged(c *Classifier, set dataset.Labelled, order []int, batch int, rule ClassRule) []Flagged {
+	D, C := set.X.Cols, c.Classes()
+	buf := make([]float64, batch*D)
+	z := make([]float64, batch*C)
+	lab, assign := make([]int, batch), make([]int, batch)
+	var out []Flagged
+	for b0 := 0; b0+batch <= len(order); b0 += batch {
+		for r, k := range order[b0 : b0+batch] {
+			copy(buf[r*D:(r+1)*D], set.X.Row(k))
+			lab[r] = set.Labels[k]
+		}
+		c.ClassValues(z, buf, batch)
+		rule.Assign(assign, z, lab, C)
+		for r, a := range assign {
+			if a != lab[r] {
+				out = append(out, Flagged{Item: order[b0+r], Label: lab[r], Assigned: a})
+			}
+		}
+	}
+	return out
 }

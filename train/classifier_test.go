@@ -107,6 +107,21 @@ func TestTrainClassifierRelabelsFlipped(t *testing.T) {
 	if len(res.Flagged) == 0 || float64(right) < 0.8*float64(len(res.Flagged)) {
 		t.Errorf("relabeled %d items, only %d of them flipped ones restored", len(res.Flagged), right)
 	}
+	// The trained model's verdict under the same rule: at most Count per batch of the
+	// final epoch, each a label that differs from the model's assignment.
+	modelRight := 0
+	for _, f := range res.ModelFlagged {
+		if f.Assigned == f.Label || f.Assigned == Exempted {
+			t.Fatalf("model flagged %+v", f)
+		}
+		if flipped[f.Item] && f.Assigned == truth[f.Item] {
+			modelRight++
+		}
+	}
+	t.Logf("model verdict: relabeled %d, of which %d flipped items restored (of %d flipped)", len(res.ModelFlagged), modelRight, len(flipped))
+	if n := len(res.ModelFlagged); n > 8*(tr.X.Rows/256) || float64(modelRight) < 0.8*float64(n) || modelRight < len(flipped)/2 {
+		t.Errorf("model verdict relabeled %d items, %d of them flipped ones restored (of %d flipped)", n, modelRight, len(flipped))
+	}
 }
 
 func TestTrainClassifierErrors(t *testing.T) {
