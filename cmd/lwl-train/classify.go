@@ -23,7 +23,8 @@ func init() {
 	commands["classify"] = command{summary: "train a loss-free classifier (section 5)", run: runClassify}
 }
 
-const classifyUsage = `Usage: lwl-train classify [flags] (-majority DEPTH | -mnist N | -csv FILE | -reftext FILE)
+const classifyUsage = `Usage: lwl-train classify [flags] (-majority DEPTH | -mnist N | -csv FILE | -reftext FILE |
+                                 -idx-images FILE -idx-labels FILE)
 
 Trains a layered, fully connected classifier with RRR (section 5 of the paper) and prints
 the per-epoch table of the reference programs: epoch, GWMs, iterations, errstart and
@@ -34,6 +35,11 @@ with the consensus weights and biases.
 Compromised data (section 5.3): -ee (or -exempt) exempts that many items per batch from the
 class constraints (32); with -relabel the same number may instead take the class nearest to
 them (33). -fpa is the false-positive allowance of section 6.2 (two classes, 0 = fake).
+
+Labelled IDX files (the MNIST distribution's format, gzip-compressed or not) give any
+image data: -idx-images holds n items of unsigned bytes, scaled to [0, 1], -idx-labels
+their n labels; -test-idx-images and -test-idx-labels the test set. The number of classes
+is one more than the largest label.
 
 Writes into -out: classifier.lwlb (the bundle), rrr_err.csv (RRR_err per iteration) and,
 for image data, flagged.png with the training items exempted or relabeled in the final
@@ -160,6 +166,11 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	testCSV := fs.String("test-csv", "", "test data for -csv")
 	reftext := fs.String("reftext", "", "training data in the reference programs' text format")
 	testRef := fs.String("test-reftext", "", "test data for -reftext")
+	var idx idxFlags
+	fs.StringVar(&idx.images, "idx-images", "", "training images: IDX file of unsigned bytes (n × …), scaled to [0, 1]")
+	fs.StringVar(&idx.labels, "idx-labels", "", "training labels for -idx-images: IDX file of n unsigned bytes")
+	fs.StringVar(&idx.testImages, "test-idx-images", "", "test images for -idx-images")
+	fs.StringVar(&idx.testLabels, "test-idx-labels", "", "test labels for -test-idx-images")
 	out := fs.String("out", "classify-out", "directory for the output files")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
 	if err := fs.Parse(args); err != nil {
@@ -168,7 +179,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() != 0 {
 		return &usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	}
-	trainSet, testSet, hidden, shape, err := loadClassifyData(*majority, *dataSeed, *mnist, *csvPath, *testCSV, *reftext, *testRef)
+	trainSet, testSet, hidden, shape, err := loadClassifyData(*majority, *dataSeed, *mnist, *csvPath, *testCSV, *reftext, *testRef, idx)
 	if err != nil {
 		return err
 	}
@@ -226,17 +237,37 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
+// idxFlags name the labelled IDX files of classify.
+type idxFlags struct{ images, labels, testImages, testLabels string }
+
+// check reports flags given without their partner.
+func (f idxFlags) check() error {
+	if (f.images == "") != (f.labels == "") {
+		return &usageError{"-idx-images and -idx-labels go together"}
+	}
+	if (f.testImages == "") != (f.testLabels == "") {
+		return &usageError{"-test-idx-images and -test-idx-labels go together"}
+	}
+	if f.images == "" && f.testImages != "" {
+		return &usageError{"-test-idx-images needs -idx-images"}
+	}
+	return nil
+}
+
 // loadClassifyData reads the one data source given on the command line. It returns the
 // default hidden layers for the source and the image shape [height, width] of image data.
-func loadClassifyData(majority int, dataSeed uint64, mnist int, csvPath, testCSV, reftext, testRef string) (tr, te dataset.Labelled, hidden, shape []int, err error) {
+func loadClassifyData(majority int, dataSeed uint64, mnist int, csvPath, testCSV, reftext, testRef string, idx idxFlags) (tr, te dataset.Labelled, hidden, shape []int, err error) {
 	n := 0
-	for _, set := range []bool{majority != 0, mnist != 0, csvPath != "", reftext != ""} {
+	for _, set := range []bool{majority != 0, mnist != 0, csvPath != "", reftext != "", idx.images != "" || idx.labels != ""} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return tr, te, nil, nil, &usageError{"give exactly one of -majority DEPTH, -mnist N, -csv FILE, -reftext FILE"}
+		return tr, te, nil, nil, &usageError{"give exactly one of -majority DEPTH, -mnist N, -csv FILE, -reftext FILE, -idx-images FILE -idx-labels FILE"}
+	}
+	if err := idx.check(); err != nil {
+		return tr, te, nil, nil, err
 	}
 	switch {
 	case majority != 0:
@@ -261,6 +292,16 @@ func loadClassifyData(majority int, dataSeed uint64, mnist int, csvPath, testCSV
 		}
 		if testCSV != "" {
 			te, err = dataset.ReadLabelledCSV(testCSV)
+		}
+	case idx.images != "":
+		if tr, err = dataset.ReadLabelledIDX(idx.images, idx.labels, 0); err != nil {
+			return
+		}
+		if idx.testImages != "" {
+			te, err = dataset.ReadLabelledIDX(idx.testImages, idx.testLabels, 0)
+		}
+		if err == nil && te.X.Rows > 0 && te.X.Cols != tr.X.Cols {
+			err = fmt.Errorf("%s: test images have %d values each, the training images of %s %d", idx.testImages, te.X.Cols, idx.images, tr.X.Cols)
 		}
 	default:
 		if tr, err = readRefTextFile(reftext); err != nil {

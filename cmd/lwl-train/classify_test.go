@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/infer"
+)
+
+// runtimeErr is the fraction of the items of set that the runtime model misclassifies.
+func runtimeErr(m *infer.Model, set dataset.Labelled) float64 {
+	items := make([][]float64, set.X.Rows)
+	for k := range items {
+		items[k] = set.X.Row(k)
+	}
+	wrong := 0
+	for k, c := range m.ClassifyBatch(nil, items) {
+		if c != set.Labels[k] {
+			wrong++
+		}
+	}
+	return float64(wrong) / float64(set.X.Rows)
+}
+
+// The saved classifier computes what training did (issue 3): the runtime's classifications
+// of the training and test items, loaded from classifier.lwlb, give exactly the train_err
+// and test_err that classify reports in its JSON and in the last row of its table.
+func TestClassifyBundleMatchesTrainer(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"classify", "-majority", "2", "-data-seed", "3", "-epochs", "2", "-batch", "128", "-iter", "30",
+		"-ee", "0.02", "-workers", "2", "-out", dir, "-json"}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
+	}
+	var got classifyResult
+	lastJSON(t, stdout.String(), &got)
+	if got.TestErr == nil || got.Epochs != 2 || got.Train != 4096 || got.Test != 4096 {
+		t.Fatalf("JSON summary %+v", got)
+	}
+	if got.TrainErr == 0 || *got.TestErr == 0 {
+		// A perfect classifier would make the comparison below weak: the settings above
+		// are chosen to leave errors after two short epochs; shorten them if this fires.
+		t.Fatalf("train_err %v test_err %v: the comparison needs a classifier that errs", got.TrainErr, *got.TestErr)
+	}
+	m, err := infer.Load(filepath.Join(dir, "classifier.lwlb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, te, err := dataset.Majority(2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.NumData() != tr.X.Cols || m.NumClasses() != 2 {
+		t.Fatalf("bundle has %d inputs and %d classes", m.NumData(), m.NumClasses())
+	}
+	trainErr, testErr := runtimeErr(m, tr), runtimeErr(m, te)
+	if trainErr != got.TrainErr || testErr != *got.TestErr {
+		t.Errorf("runtime on the saved bundle: train_err %v test_err %v; trainer reported %v and %v",
+			trainErr, testErr, got.TrainErr, *got.TestErr)
+	}
+	// The table's last row (epoch 2) prints the same errors.
+	want := fmt.Sprintf("%.4f  %.4f", trainErr, testErr)
+	if !strings.Contains(strings.Join(strings.Fields(lastTableRow(stdout.String(), "2")), "  "), want) {
+		t.Errorf("table row of epoch 2 does not end in %q:\n%s", want, stdout.String())
+	}
+}
+
+// lastTableRow returns the row of the epoch table whose first field is epoch.
+func lastTableRow(out, epoch string) string {
+	row := ""
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 8 && f[0] == epoch {
+			row = l
+		}
+	}
+	return row
+}
+
+// Mistakes on the command line exit with status 2 (1 for a flag the flag package rejects)
+// and a message naming the problem, before any training.
+func TestClassifyUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{nil, "give exactly one of", 2},
+		{[]string{"-majority", "2", "-mnist", "100"}, "give exactly one of", 2},
+		{[]string{"-majority", "2", "extra"}, "unexpected arguments", 2},
+		{[]string{"-majority", "2", "-layers", "13,x,2"}, `"x" is not a positive layer size`, 2},
+		{[]string{"-majority", "2", "-layers", "12,26,2"}, "the data have 13 inputs", 2},
+		{[]string{"-majority", "2", "-epochs", "0"}, "must be positive", 2},
+		{[]string{"-majority", "2", "-activation", "tanh"}, "want relu, step or zigmoid", 2},
+		{[]string{"-majority", "2", "-fpa", "0.1", "-relabel"}, "-fpa cannot be combined", 2},
+		{[]string{"-majority", "2", "-nosuchflag"}, "flag provided but not defined", 1},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"classify", "-out", t.TempDir()}, tc.args...), &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("classify %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr.String(), tc.code, tc.want)
+		}
+	}
+}
+
+// idxFile writes an IDX file of unsigned bytes with the given dimensions.
+func idxFile(t *testing.T, path string, dims []uint32, data []byte) string {
+	t.Helper()
+	b := []byte{0, 0, 0x08, byte(len(dims))}
+	for _, d := range dims {
+		b = binary.BigEndian.AppendUint32(b, d)
+	}
+	if err := os.WriteFile(path, append(b, data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// classify reads labelled IDX files: n 4×4 images whose class says which half, left or
+// right, is lit; bad file pairs fail with an error naming the file.
+func TestClassifyIDX(t *testing.T) {
+	dir := t.TempDir()
+	const n = 64
+	pix, lbl := make([]byte, 0, n*16), make([]byte, n)
+	for k := range n {
+		lbl[k] = byte(k % 2)
+		for r := range 4 {
+			for c := range 4 {
+				v := byte(40 + 3*((k*7+r*5+c)%11))
+				if (c < 2) == (lbl[k] == 0) {
+					v += 150
+				}
+				pix = append(pix, v)
+			}
+		}
+	}
+	img := idxFile(t, filepath.Join(dir, "img.idx"), []uint32{n, 4, 4}, pix)
+	lab := idxFile(t, filepath.Join(dir, "lab.idx"), []uint32{n}, lbl)
+	short := idxFile(t, filepath.Join(dir, "short.idx"), []uint32{n - 1}, lbl[:n-1])
+	img9 := idxFile(t, filepath.Join(dir, "img9.idx"), []uint32{n, 9}, make([]byte, n*9))
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string // in stderr, or in the JSON's source on success
+	}{
+		{"train and test", []string{"-idx-images", img, "-idx-labels", lab, "-test-idx-images", img, "-test-idx-labels", lab}, 0, "img.idx"},
+		{"count mismatch", []string{"-idx-images", img, "-idx-labels", short}, 1, short + ": idx: 63 labels for the 64 images of " + img},
+		{"test shape", []string{"-idx-images", img, "-idx-labels", lab, "-test-idx-images", img9, "-test-idx-labels", lab}, 1, img9 + ": test images have 9 values each"},
+		{"missing file", []string{"-idx-images", filepath.Join(dir, "nope"), "-idx-labels", lab}, 1, filepath.Join(dir, "nope")},
+		{"labels alone", []string{"-idx-labels", lab}, 2, "-idx-images and -idx-labels go together"},
+		{"test without labels", []string{"-idx-images", img, "-idx-labels", lab, "-test-idx-images", img}, 2, "-test-idx-images and -test-idx-labels go together"},
+		{"two sources", []string{"-idx-images", img, "-idx-labels", lab, "-majority", "1"}, 2, "give exactly one of"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"classify", "-epochs", "2", "-batch", "32", "-iter", "20", "-out", t.TempDir(), "-json"}, tc.args...)
+			code := run(args, &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, tc.code, stderr.String())
+			}
+			if code != 0 {
+				if !strings.Contains(stderr.String(), tc.want) {
+					t.Errorf("stderr %q lacks %q", stderr.String(), tc.want)
+				}
+				return
+			}
+			var got classifyResult
+			lastJSON(t, stdout.String(), &got)
+			if got.Source != tc.want || got.Train != n || got.Test != n || !slices.Equal(got.Layers, []int{16, 20, 2}) {
+				t.Errorf("JSON summary %+v", got)
+			}
+			if got.TrainErr > 0.1 {
+				t.Errorf("train_err %v on halves that a linear map separates", got.TrainErr)
+			}
+		})
+	}
+}
