@@ -1,0 +1,127 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// FilterSettings configures the fake/genuine filter of a generator (section 6.2): a ReLU
+// classifier on codes with two class nodes, c0 = fake and c1 = genuine, trained with a
+// false-positive allowance.
+type FilterSettings struct {
+	Hidden       []int   // hidden layer widths; the paper's are 50, 50, 50
+	Omega        float64 // 0 means 5
+	Upsilon      float64 // 0 means 1
+	Margin       float64 // class margin Δ; 0 means 0.1
+	FPA          float64 // false-positive allowance rate fpa (0.25 in the paper)
+	Beta         float64 // 0 means 1
+	IterPerBatch int     // RRR_iter (1000 in the paper)
+	BatchSize    int     // items per batch (500 in the paper)
+	Epochs       int     // 0 means 1
+	Seed         uint64
+	OnEpoch      func(FilterEpoch)
+}
+
+// FilterEpoch reports one epoch of filter training on the training codes: fp is the fraction
+// of fakes classified genuine, tn the fraction of genuine codes classified fake (the paper's
+// names; training aims at fp ≈ fpa and tn → 0).
+type FilterEpoch struct {
+	Epoch   int
+	FP, TN  float64
+	GWMs    float64
+	ErrStop float64 // mean last RRR_err of the batches
+}
+
+// TrainFilter trains the filter on genuine codes (encodings of data) and fake codes (iDE
+// samples), both rows of C values, and returns the trained network's classifier.
+func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSettings) (*Classifier, []FilterEpoch, error) {
+	ng, nf := len(genuine)/C, len(fake)/C
+	if C <= 0 || ng == 0 || nf == 0 || s.IterPerBatch <= 0 || s.FPA < 0 || s.FPA > 1 {
+		return nil, nil, fmt.Errorf("%w: filter on %d genuine and %d fake codes of %d values, %d iterations, fpa %v", ErrSettings, ng, nf, C, s.IterPerBatch, s.FPA)
+	}
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&s.Omega, 5)
+	def(&s.Upsilon, 1)
+	def(&s.Margin, 0.1)
+	def(&s.Beta, 1)
+	N := ng + nf
+	batch := s.BatchSize
+	if batch <= 0 || batch > N {
+		batch = N
+	}
+	g, err := Layered(append(append([]int{C}, s.Hidden...), 2)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	rng := NewRand(s.Seed)
+	// The allowance is a count per batch: fpa times the batch's expected number of fakes.
+	count := int(math.Round(s.FPA * float64(batch) * float64(nf) / float64(N)))
+	net, err := NewNetwork(g, NetworkConfig{Omega: s.Omega, Upsilon: s.Upsilon,
+		Class: ClassRule{Margin: s.Margin, Mode: ClassFalsePositive, Count: count}}, rng)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer net.Close()
+	all := make([]float64, 0, N*C)
+	all = append(append(all, fake...), genuine...)
+	labels := make([]int, N)
+	for i := nf; i < N; i++ {
+		labels[i] = 1
+	}
+	order := make([]int, N)
+	for i := range order {
+		order[i] = i
+	}
+	buf, lab, pred := make([]float64, batch*C), make([]int, batch), make([]int, N)
+	var work int64
+	var out []FilterEpoch
+	model := net.Classifier()
+	for ep := 1; ep <= max(s.Epochs, 1); ep++ {
+		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		st := FilterEpoch{Epoch: ep}
+		nb := 0
+		for b0 := 0; b0+batch <= N; b0 += batch {
+			for r := 0; r < batch; r++ {
+				copy(buf[r*C:(r+1)*C], all[order[b0+r]*C:(order[b0+r]+1)*C])
+				lab[r] = labels[order[b0+r]]
+			}
+			if err := net.SetBatch(buf, lab, batch); err != nil {
+				return nil, out, err
+			}
+			sts, err := Solve(ctx, net, Settings{Beta: s.Beta, MaxIter: s.IterPerBatch})
+			if err != nil {
+				return nil, out, err
+			}
+			if sts.Stop == StopCancelled {
+				return nil, out, ctx.Err()
+			}
+			work += sts.Work
+			st.ErrStop += sts.Err
+			nb++
+		}
+		st.ErrStop /= float64(nb)
+		model.Predict(pred, all, N)
+		for i, p := range pred {
+			if labels[i] == 0 && p == 1 {
+				st.FP++
+			}
+			if labels[i] == 1 && p == 0 {
+				st.TN++
+			}
+		}
+		st.FP /= float64(nf)
+		st.TN /= float64(ng)
+		st.GWMs = float64(work) * 1e-9
+		out = append(out, st)
+		if s.OnEpoch != nil {
+			s.OnEpoch(st)
+		}
+	}
+	c, err := NewClassifier(g, append([]float64(nil), net.wA...), append([]float64(nil), net.bB...), s.Omega, ReLU{})
+	return c, out, err
+}
