@@ -43,7 +43,10 @@ is one more than the largest label.
 
 Writes into -out: classifier.lwlb (the bundle), rrr_err.csv (RRR_err per iteration) and,
 for image data, flagged.png with the training items exempted or relabeled in the final
-epoch (figure 15) and flagged.csv listing them.
+epoch (figure 15) and flagged.csv listing them. These are the training iterate's last
+decisions in each batch; -json's model_flagged counts instead the items that the trained
+classifier flags when the rule is applied to its forward pass over the final epoch's
+batches (see repro relabel).
 `
 
 // classifyFlags are the hyperparameters of section 5, shared by classify and repro.
@@ -139,20 +142,24 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 }
 
 type classifyResult struct {
-	Source    string   `json:"source"`
-	Train     int      `json:"train"`
-	Test      int      `json:"test"`
-	Layers    []int    `json:"layers"`
-	Epochs    int      `json:"epochs"`
-	TrainErr  float64  `json:"train_err"`
-	TestErr   *float64 `json:"test_err"`
-	BatchErr  float64  `json:"batch_err"`
-	GWMs      float64  `json:"gwms"`
-	Seconds   float64  `json:"seconds"`
-	Flagged   int      `json:"flagged"`
-	Relabeled [][2]int `json:"relabeled,omitempty"` // (item, new class)
-	Exempted  []int    `json:"exempted,omitempty"`
-	Out       string   `json:"out"`
+	Source   string   `json:"source"`
+	Train    int      `json:"train"`
+	Test     int      `json:"test"`
+	Layers   []int    `json:"layers"`
+	Epochs   int      `json:"epochs"`
+	TrainErr float64  `json:"train_err"`
+	TestErr  *float64 `json:"test_err"`
+	BatchErr float64  `json:"batch_err"`
+	GWMs     float64  `json:"gwms"`
+	Seconds  float64  `json:"seconds"`
+	Flagged  int      `json:"flagged"`
+	// ModelFlagged counts the training items that the trained classifier itself flags under
+	// the class rule (train.ClassifierResult.ModelFlagged); Flagged and the lists below are
+	// the training iterate's decisions in the final epoch.
+	ModelFlagged int      `json:"model_flagged"`
+	Relabeled    [][2]int `json:"relabeled,omitempty"` // (item, new class)
+	Exempted     []int    `json:"exempted,omitempty"`
+	Out          string   `json:"out"`
 }
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -215,7 +222,8 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	last := res.Epochs[len(res.Epochs)-1]
 	r := classifyResult{Source: trainSet.Name, Train: trainSet.X.Rows, Test: testSet.X.Rows, Layers: sizes, Epochs: len(res.Epochs),
-		TrainErr: last.TrainErr, BatchErr: last.BatchErr, GWMs: res.GWMs(), Seconds: res.Elapsed.Seconds(), Flagged: len(res.Flagged), Out: *out}
+		TrainErr: last.TrainErr, BatchErr: last.BatchErr, GWMs: res.GWMs(), Seconds: res.Elapsed.Seconds(), Flagged: len(res.Flagged),
+		ModelFlagged: len(res.ModelFlagged), Out: *out}
 	if !math.IsNaN(last.TestErr) {
 		r.TestErr = &last.TestErr
 	}

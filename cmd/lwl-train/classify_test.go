@@ -42,7 +42,9 @@ func TestClassifyBundleMatchesTrainer(t *testing.T) {
 	}
 	var got classifyResult
 	lastJSON(t, stdout.String(), &got)
-	if got.TestErr == nil || got.Epochs != 2 || got.Train != 4096 || got.Test != 4096 {
+	// -ee 0.02 of 128 is 3 exemptions in each of the 32 batches.
+	if got.TestErr == nil || got.Epochs != 2 || got.Train != 4096 || got.Test != 4096 ||
+		len(got.Exempted) > 3*32 || got.ModelFlagged > 3*32 || len(got.Relabeled) != 0 {
 		t.Fatalf("JSON summary %+v", got)
 	}
 	if got.TrainErr == 0 || *got.TestErr == 0 {
