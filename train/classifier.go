@@ -188,9 +188,11 @@ type ClassifierResult struct {
 	Flagged    []Flagged // items exempted or relabeled in the final epoch, by the training iterate
 	// ModelFlagged are the items that the trained classifier flags: the class rule applied,
 	// batch by batch over the final epoch's batches, to the class values y − b of a forward
-	// pass with the final weights and biases. Unlike Flagged, which records the RRR iterate's
-	// last projection in each batch (and fluctuates while the iterate has not converged),
-	// it is the trained model's own verdict.
+	// pass with the final weights and biases (the point where a batch's warm start puts the
+	// iterate). Flagged records instead the RRR iterate's last projection in each batch,
+	// which, while the iterate has not converged, still pulls the items it did not flag
+	// toward their given labels; ModelFlagged is the trained model's own verdict. Nil for
+	// the strict rule.
 	ModelFlagged []Flagged
 	Work         int64
 	Elapsed      time.Duration
