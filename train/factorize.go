@@ -12,6 +12,10 @@ import (
 type FactorizeSettings struct {
 	NMFConfig
 	Beta         float64 // RRR step β; 0 means 1
+	// Gamma is γ of the generalised update (eq. 47); 0 and 1 mean plain RRR (eq. 45), which
+	// runs the fused NMF sweep. Any other γ runs the plain Reference iteration over the
+	// batch's two projections: correct, but far slower and allocating (small problems only).
+	Gamma float64
 	Tol          float64 // stop a batch when RRR_err ≤ Tol; 0 means run every batch to the cap
 	IterPerBatch int     // RRR_iter, the cap on iterations per batch; must be positive
 	BatchSize    int     // items per batch; 0 means all rows in one batch (exact NMF)
@@ -100,7 +104,16 @@ func Factorize(ctx context.Context, y []float64, rows, cols int, s FactorizeSett
 			if err := n.SetBatch(buf, batch); err != nil {
 				return nil, err
 			}
-			st, err := Solve(ctx, n, settings)
+			var it Iterator = n
+			var ref *Reference
+			if s.Gamma != 0 && s.Gamma != 1 {
+				ref = NewReference(n.Problem(), n.State(), s.Gamma)
+				it = ref
+			}
+			st, err := Solve(ctx, it, settings)
+			if ref != nil {
+				n.SetState(ref.Z)
+			}
 			if err != nil {
 				return nil, err
 			}

@@ -277,6 +277,34 @@ func (n *NMF) State() []float64 {
 	return append(append(z, n.x...), n.w...)
 }
 
+// SetState replaces the search vector by z = (x, w) (as State returns it) and recomputes
+// the consensus P_A(z): the features and codes of the point.
+func (n *NMF) SetState(z []float64) {
+	m := len(n.x)
+	copy(n.x, z[:m])
+	copy(n.w, z[m:2*m])
+	d, c := n.D, n.C
+	clear(n.wA)
+	for k := 0; k < n.K; k++ {
+		xs := n.xsum[k*c : (k+1)*c]
+		clear(xs)
+		for j := 0; j < d; j++ {
+			off := (k*d + j) * c
+			for i := 0; i < c; i++ {
+				xs[i] += n.x[off+i]
+				n.wA[j*c+i] += n.w[off+i]
+			}
+		}
+		for i, v := range xs {
+			n.xA[k*c+i] = max(v/float64(d), 0)
+		}
+	}
+	for i := range n.wA {
+		n.wA[i] /= float64(n.K)
+	}
+	n.projectFeatures(n.wA)
+}
+
 // Problem returns the plain two-projection form of the current batch, on the search vector
 // z = (x, w) of State. It shares the batch data but not the iterate.
 func (n *NMF) Problem() Problem {

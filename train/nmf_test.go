@@ -243,3 +243,44 @@ func BenchmarkNMFIterate(b *testing.B) {
 		})
 	}
 }
+
+// The generalised update of eq. (47) runs through the Reference iteration; with γ near 1
+// it still factorises the m = 6 LEDM exactly.
+func TestFactorizeGeneralisedGamma(t *testing.T) {
+	f, err := Factorize(context.Background(), ledm(6), 6, 6, FactorizeSettings{
+		NMFConfig: NMFConfig{Rank: 5, Omega: 0.6}, Beta: 0.3, Gamma: 0.9, Tol: 1e-9, IterPerBatch: 2_000_000, Seed: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.ReconErr >= 1e-5 {
+		t.Fatalf("γ = 0.9: recon_err %g after %d iterations (%v), want < 1e-5", f.ReconErr, f.Iterations, f.Stop)
+	}
+}
+
+// SetState recomputes the consensus of a point: for the warm start, which lies in A, the
+// features and codes it had.
+func TestNMFSetStateRecoversConsensus(t *testing.T) {
+	y := randomNonNeg(5, 8, 3, 4)
+	n, err := NewNMF(8, NMFConfig{Rank: 3, Omega: 1.5, Workers: 1}, NewRand(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := n.SetBatch(y, 5); err != nil {
+		t.Fatal(err)
+	}
+	w0 := append([]float64(nil), n.Features()...)
+	x0 := append([]float64(nil), n.Codes()...)
+	n.SetState(n.State())
+	for i, v := range n.Features() {
+		if math.Abs(v-w0[i]) > 1e-12 {
+			t.Fatalf("feature entry %d: %v, want %v", i, v, w0[i])
+		}
+	}
+	for i, v := range n.Codes() {
+		if math.Abs(v-x0[i]) > 1e-12 {
+			t.Fatalf("code %d: %v, want %v", i, v, x0[i])
+		}
+	}
+}

@@ -30,7 +30,7 @@ func init() {
 // nmfFlags are the hyperparameters of section 4, shared by nmf and repro.
 type nmfFlags struct {
 	rank, iter, batch, epochs, sparsity, workers int
-	omega, beta, tol                             float64
+	omega, beta, gamma, tol                      float64
 	seed                                         uint64
 }
 
@@ -38,6 +38,7 @@ func (f *nmfFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.rank, "rank", 16, "number of features (code nodes)")
 	fs.Float64Var(&f.omega, "omega", 2, "feature norm Ω (14c)")
 	fs.Float64Var(&f.beta, "beta", 1, "RRR step β")
+	fs.Float64Var(&f.gamma, "gamma", 1, "γ of the generalised update, eq. (47); 1 is RRR (other values run the slow reference iteration)")
 	fs.Float64Var(&f.tol, "tol", 0, "stop a batch when RRR_err ≤ tol (0: run to -iter)")
 	fs.IntVar(&f.iter, "iter", 4, "RRR_iter: iteration cap per batch")
 	fs.IntVar(&f.batch, "batch", 50, "items per batch (0: all data in one batch, exact NMF)")
@@ -51,6 +52,7 @@ func (f *nmfFlags) settings() train.FactorizeSettings {
 	return train.FactorizeSettings{
 		NMFConfig:    train.NMFConfig{Rank: f.rank, Omega: f.omega, Sparsity: f.sparsity, Workers: f.workers},
 		Beta:         f.beta,
+		Gamma:        f.gamma,
 		Tol:          f.tol,
 		IterPerBatch: f.iter,
 		BatchSize:    f.batch,
@@ -200,7 +202,7 @@ func runNMF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Kind: format.KindNMF,
 		NMF:  &format.NMF{Data: f.D, Codes: f.C, Features: f.Features, Omega: s.Omega},
 		Provenance: format.Provenance{
-			Hyper: map[string]float64{"rank": float64(s.Rank), "omega": s.Omega, "beta": s.Beta, "tol": s.Tol,
+			Hyper: map[string]float64{"rank": float64(s.Rank), "omega": s.Omega, "beta": s.Beta, "gamma": s.Gamma, "tol": s.Tol,
 				"iter": float64(s.IterPerBatch), "batch": float64(s.BatchSize), "epochs": float64(max(s.Epochs, 1)),
 				"sparsity": float64(s.Sparsity)},
 			Metrics: map[string]float64{"recon_err": f.ReconErr, "rrr_err": f.RRRErr, "gwms": f.GWMs(),
