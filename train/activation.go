@@ -95,6 +95,10 @@ func (ReLU) Eval(z float64) float64 { return math.Max(z, 0) }
 
 // Step is the step activation with a gap (figure 2): the union of {x = 0, y − b ≤ −Δ} and
 // {x = 1, y − b ≥ Δ}. Its forward evaluation is the plain step (z ≤ 0 → 0, else 1).
+//
+// Delta is the margin on each side of z = 0, half the gap's width. The paper's Δ is the
+// whole width: appendix C imposes w/Ω − b ≥ Δ/2 and ≤ −Δ/2 (eq. 54), which is what makes
+// its Δ = 0.4 feasible at n = 3 (eq. 43). So the paper's Δ is Step{Delta: Δ/2}.
 type Step struct{ Delta float64 }
 
 // Project implements Activation: the nearer of the two pieces, each reached by moving y and b
@@ -132,7 +136,8 @@ func (Step) Eval(z float64) float64 {
 
 // Zigmoid is the step with its gap bridged (figure 17): the pieces of Step plus the segment
 // x = (z + Δ)/(2Δ) for |z| < Δ, z = y − b. Its forward evaluation is the same piecewise-linear
-// function.
+// function. As for Step, Delta is half the width: the paper's zigmoid "interpolates between 0
+// and 1 over the range Δ" (figure 17), which is Zigmoid{Delta: Δ/2}.
 type Zigmoid struct{ Delta float64 }
 
 // Project implements Activation: the nearest of the three pieces. The segment's candidate is

@@ -13,7 +13,7 @@ type BinarySettings struct {
 	N       int     // code length n (1..10)
 	Beta    float64 // 0 means the paper's 0.5
 	Omega   float64 // 0 means the paper's 100
-	Delta   float64 // step margin Δ; 0 means the paper's 0.4 (0.34 at n = 5)
+	Delta   float64 // the paper's gap Δ, the step's whole gap width (Step{Delta: Δ/2}); 0 means 0.4 (0.34 at n = 5)
 	MaxIter int     // iteration cap of the run; 0 means 20000
 	Tol     float64 // stop when RRR_err ≤ Tol; 0 means 1e-10
 	Check   int     // iterations between success checks; 0 means 100
@@ -68,7 +68,7 @@ func TrainBinary(ctx context.Context, s BinarySettings) (*BinaryResult, error) {
 	}
 	m := 1 << s.N
 	a, err := NewAutoencoder(AutoencoderSettings{Sizes: []int{m, s.N}, Code: 1,
-		NetworkConfig: NetworkConfig{Omega: s.Omega, Activation: Step{Delta: s.Delta}, Workers: s.Workers},
+		NetworkConfig: NetworkConfig{Omega: s.Omega, Activation: Step{Delta: s.Delta / 2}, Workers: s.Workers},
 		Beta:          s.Beta, Tol: s.Tol, IterPerBatch: s.Check, CodeBatch: m, Seed: s.Seed})
 	if err != nil {
 		return nil, err

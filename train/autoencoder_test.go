@@ -13,7 +13,7 @@ import (
 func TestTrainBinaryN3(t *testing.T) {
 	solved := 0
 	for seed := uint64(2); seed <= 4; seed++ {
-		r, err := TrainBinary(context.Background(), BinarySettings{N: 3, Beta: 1, Delta: 0.25, MaxIter: 40000, Check: 200, Seed: seed})
+		r, err := TrainBinary(context.Background(), BinarySettings{N: 3, Beta: 1, Delta: 0.5, MaxIter: 40000, Check: 200, Seed: seed})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,7 +50,7 @@ stderr; fp and tn are reported per filter epoch on the training codes.
 		return err
 	}
 	a, err := train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2,
-		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: 0.4}},
+		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: 0.2}}, // the paper's range Δ = 0.4,
 		Beta:          1, IterPerBatch: 50, DataBatch: 200, CodeBatch: 20, Epochs: *epochs, Seed: *seed,
 		OnEpoch: func(s train.AutoEpochStats) {
 			fmt.Fprintf(stderr, "autoencoder epoch %d: data_err %.4f code_err %.4f  %.1f GWMs  %.0fs\n", s.Epoch, s.DataErr, s.CodeErr, s.GWMs, s.Seconds)

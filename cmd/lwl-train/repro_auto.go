@@ -52,8 +52,8 @@ iterations. Runs go to separate cores.
 	seed := fs.Uint64("seed", 1, "seed of the first run; run i uses seed+i")
 	beta := fs.Float64("beta", 0.5, "RRR step β")
 	omega := fs.Float64("omega", 100, "weight norm Ω")
-	delta := fs.Float64("delta", 0, "step margin Δ on each side (0: 0.4, or 0.34 at n = 5)")
-	maxIter := fs.Int("max-iter", 50000, "iteration cap per run")
+	delta := fs.Float64("delta", 0, "the step's gap width Δ as in the paper, a margin Δ/2 on each side (0: 0.4, or 0.34 at n = 5)")
+	maxIter := fs.Int("max-iter", 200000, "iteration cap per run")
 	check := fs.Int("check", 200, "iterations between success checks")
 	tol := fs.Float64("tol", 1e-10, "stop a run when RRR_err ≤ tol")
 	workers := fs.Int("jobs", 0, "runs at a time (0: one per core)")
@@ -152,7 +152,7 @@ samples (figure 21 bottom) and the code marginals as histograms (figure 20).
 		return err
 	}
 	a, err := train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2,
-		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: 0.4}},
+		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: 0.2}}, // the paper's range Δ = 0.4,
 		Beta:          1, IterPerBatch: *iter, DataBatch: *dataBatch, CodeBatch: *codeBatch, Epochs: *epochs, Seed: *seed,
 		OnEpoch: func(s train.AutoEpochStats) {
 			fmt.Fprintf(stderr, "epoch %d: data_err %.4f code_err %.4f RRR_err %.4g→%.4g  %.1f GWMs  %.0fs\n",
