@@ -11,11 +11,11 @@ import (
 // the data, or online NMF on batches with warm starts.
 type FactorizeSettings struct {
 	NMFConfig
-	Beta         float64 // RRR step β; 0 means 1
+	Beta float64 // RRR step β; 0 means 1
 	// Gamma is γ of the generalised update (eq. 47); 0 and 1 mean plain RRR (eq. 45), which
 	// runs the fused NMF sweep. Any other γ runs the plain Reference iteration over the
 	// batch's two projections: correct, but far slower and allocating (small problems only).
-	Gamma float64
+	Gamma        float64
 	Tol          float64 // stop a batch when RRR_err ≤ Tol; 0 means run every batch to the cap
 	IterPerBatch int     // RRR_iter, the cap on iterations per batch; must be positive
 	BatchSize    int     // items per batch; 0 means all rows in one batch (exact NMF)
