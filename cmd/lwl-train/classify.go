@@ -75,7 +75,7 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.relabel, "relabel", false, "relabel (33) the EE items instead of exempting them (32)")
 	fs.Float64Var(&f.fpa, "fpa", 0, "false-positive allowance as a fraction of the batch (two classes, 0 = fake)")
 	fs.StringVar(&f.activation, "activation", "relu", "hidden activation: relu, step or zigmoid")
-	fs.Float64Var(&f.actDelta, "act-delta", 0.4, "gap Δ of the step and zigmoid activations")
+	fs.Float64Var(&f.actDelta, "act-delta", 0.4, "gap width Δ of the step and zigmoid activations (the paper's Δ: a margin of Δ/2 on each side)")
 	fs.IntVar(&f.workers, "workers", 0, "parallel parts per iteration (0: all cores)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (initial weights, shuffles)")
 }
@@ -106,9 +106,9 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 	case "relu":
 		act = train.ReLU{}
 	case "step":
-		act = train.Step{Delta: f.actDelta}
+		act = train.Step{Delta: f.actDelta / 2}
 	case "zigmoid":
-		act = train.Zigmoid{Delta: f.actDelta}
+		act = train.Zigmoid{Delta: f.actDelta / 2}
 	default:
 		return s, nil, &usageError{fmt.Sprintf("-activation %q: want relu, step or zigmoid", f.activation)}
 	}
@@ -387,11 +387,11 @@ func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []
 			groups[l], roles[l] = format.Group{Name: "class", Activation: format.ActNone, Delta: cf.delta}, format.RoleClass
 		default:
 			g := format.Group{Name: fmt.Sprintf("hidden%d", l), Activation: format.ActReLU}
-			switch c.Activation.(type) {
+			switch a := c.Activation.(type) {
 			case train.Step:
-				g.Activation, g.Delta = format.ActStep, cf.actDelta
+				g.Activation, g.Delta = format.ActStep, a.Delta
 			case train.Zigmoid:
-				g.Activation, g.Delta = format.ActZigmoid, cf.actDelta
+				g.Activation, g.Delta = format.ActZigmoid, a.Delta
 			}
 			groups[l], roles[l] = g, format.RoleHidden
 		}

@@ -31,47 +31,53 @@ func runtimeErr(m *infer.Model, set dataset.Labelled) float64 {
 
 // The saved classifier computes what training did (issue 3): the runtime's classifications
 // of the training and test items, loaded from classifier.lwlb, give exactly the train_err
-// and test_err that classify reports in its JSON and in the last row of its table.
+// and test_err that classify reports in its JSON and in the last row of its table, for
+// each hidden activation (a wrong Δ in the bundle would change the zigmoid's outputs).
 func TestClassifyBundleMatchesTrainer(t *testing.T) {
-	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	args := []string{"classify", "-majority", "2", "-data-seed", "3", "-epochs", "2", "-batch", "128", "-iter", "30",
-		"-ee", "0.02", "-workers", "2", "-out", dir, "-json"}
-	if code := run(args, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
-	}
-	var got classifyResult
-	lastJSON(t, stdout.String(), &got)
-	// -ee 0.02 of 128 is 3 exemptions in each of the 32 batches.
-	if got.TestErr == nil || got.Epochs != 2 || got.Train != 4096 || got.Test != 4096 ||
-		len(got.Exempted) > 3*32 || got.ModelFlagged > 3*32 || len(got.Relabeled) != 0 {
-		t.Fatalf("JSON summary %+v", got)
-	}
-	if got.TrainErr == 0 || *got.TestErr == 0 {
-		// A perfect classifier would make the comparison below weak: the settings above
-		// are chosen to leave errors after two short epochs; shorten them if this fires.
-		t.Fatalf("train_err %v test_err %v: the comparison needs a classifier that errs", got.TrainErr, *got.TestErr)
-	}
-	m, err := infer.Load(filepath.Join(dir, "classifier.lwlb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, te, err := dataset.Majority(2, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.NumData() != tr.X.Cols || m.NumClasses() != 2 {
-		t.Fatalf("bundle has %d inputs and %d classes", m.NumData(), m.NumClasses())
-	}
-	trainErr, testErr := runtimeErr(m, tr), runtimeErr(m, te)
-	if trainErr != got.TrainErr || testErr != *got.TestErr {
-		t.Errorf("runtime on the saved bundle: train_err %v test_err %v; trainer reported %v and %v",
-			trainErr, testErr, got.TrainErr, *got.TestErr)
-	}
-	// The table's last row (epoch 2) prints the same errors.
-	want := fmt.Sprintf("%.4f  %.4f", trainErr, testErr)
-	if !strings.Contains(strings.Join(strings.Fields(lastTableRow(stdout.String(), "2")), "  "), want) {
-		t.Errorf("table row of epoch 2 does not end in %q:\n%s", want, stdout.String())
+	for _, act := range []string{"relu", "zigmoid", "step"} {
+		t.Run(act, func(t *testing.T) {
+			dir := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			args := []string{"classify", "-majority", "2", "-data-seed", "3", "-epochs", "2", "-batch", "128", "-iter", "30",
+				"-ee", "0.02", "-activation", act, "-workers", "2", "-out", dir, "-json"}
+			if code := run(args, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
+			}
+			var got classifyResult
+			lastJSON(t, stdout.String(), &got)
+			// -ee 0.02 of 128 is 3 exemptions in each of the 32 batches.
+			if got.TestErr == nil || got.Epochs != 2 || got.Train != 4096 || got.Test != 4096 ||
+				len(got.Exempted) > 3*32 || got.ModelFlagged > 3*32 || len(got.Relabeled) != 0 {
+				t.Fatalf("JSON summary %+v", got)
+			}
+			if got.TrainErr == 0 || *got.TestErr == 0 {
+				// A perfect classifier would make the comparison below weak: the settings
+				// above leave errors after two short epochs; shorten them if this fires.
+				t.Fatalf("train_err %v test_err %v: the comparison needs a classifier that errs", got.TrainErr, *got.TestErr)
+			}
+			m, err := infer.Load(filepath.Join(dir, "classifier.lwlb"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, te, err := dataset.Majority(2, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.NumData() != tr.X.Cols || m.NumClasses() != 2 {
+				t.Fatalf("bundle has %d inputs and %d classes", m.NumData(), m.NumClasses())
+			}
+			trainErr, testErr := runtimeErr(m, tr), runtimeErr(m, te)
+			t.Logf("train_err %v test_err %v", trainErr, testErr)
+			if trainErr != got.TrainErr || testErr != *got.TestErr {
+				t.Errorf("runtime on the saved bundle: train_err %v test_err %v; trainer reported %v and %v",
+					trainErr, testErr, got.TrainErr, *got.TestErr)
+			}
+			// The table's last row (epoch 2) prints the same errors.
+			want := fmt.Sprintf("%.4f  %.4f", trainErr, testErr)
+			if !strings.Contains(strings.Join(strings.Fields(lastTableRow(stdout.String(), "2")), "  "), want) {
+				t.Errorf("table row of epoch 2 does not end in %q:\n%s", want, stdout.String())
+			}
+		})
 	}
 }
 
