@@ -45,22 +45,26 @@ type classReproResult struct {
 func runClassRepro(ctx context.Context, name string, runs, jobs int, data func(i int) (dataset.Labelled, dataset.Labelled, error),
 	settings func(i int) train.ClassifierSettings, stdout, stderr io.Writer, asJSON bool) error {
 	res := make([]classRun, runs)
-	bar := progress.New(stderr, "runs", runs, 0)
+	// Progress counts epochs over all runs, so that a long run shows how far it has got.
+	epochs := settings(0).Epochs
+	bar := progress.New(stderr, "epochs (all runs)", runs*epochs, 0)
 	err := runParallel(ctx, runs, jobs, func(ctx context.Context, i int) error {
 		tr, te, err := data(i)
 		if err != nil {
 			return err
 		}
-		r, err := train.TrainClassifier(ctx, tr, te, settings(i))
+		s := settings(i)
+		s.OnEpoch = func(e train.EpochStats) {
+			bar.Add(1, fmt.Sprintf("run %d epoch %d: train_err %.4f test_err %.4f", i+1, e.Epoch, e.TrainErr, e.TestErr))
+		}
+		r, err := train.TrainClassifier(ctx, tr, te, s)
 		if err != nil {
 			return err
 		}
 		last := r.Epochs[len(r.Epochs)-1]
 		res[i] = classRun{TrainErr: last.TrainErr, TestErr: last.TestErr, GWMs: r.GWMs(), Seconds: r.Elapsed.Seconds()}
 		return nil
-	}, func(i int) {
-		bar.Add(1, fmt.Sprintf("run %d: train_err %.4f test_err %.4f", i+1, res[i].TrainErr, res[i].TestErr))
-	})
+	}, func(int) {})
 	bar.Finish()
 	if err != nil {
 		return err
