@@ -335,8 +335,9 @@ func autoBatch(g *Graph, kd, kc int, seed uint64) (d, c []float64) {
 
 // The fused autoencoder iteration (constraints 38a–i) must produce the same iterates as the
 // plain RRR iteration over the projections written straight from eqs. (38), from a perturbed
-// warm start on a cyclic network with data and code items. (Eight iterations: the rounding
-// differences of the two bilinear root finders grow to ~1e-12 by the tenth.)
+// warm start on a cyclic network with data and code items. (Six iterations: the rounding
+// differences of the two bilinear root finders grow to ~1e-12 by the eighth with the pure-Go
+// kernels, by the tenth with the assembly ones.)
 func TestAutoencoderIterateMatchesReference(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -371,7 +372,7 @@ func TestAutoencoderIterateMatchesReference(t *testing.T) {
 			}
 			n.setState(z)
 			ref := NewReference(n.Problem(), n.State(), 1)
-			for it := 1; it <= 8; it++ {
+			for it := 1; it <= 6; it++ {
 				ef := n.Iterate(tc.beta)
 				er := ref.Iterate(tc.beta)
 				zf := n.State()
