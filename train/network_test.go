@@ -93,20 +93,7 @@ func TestNetworkIterateMatchesReference(t *testing.T) {
 				z[i] += 0.3 * (2*rng.Float64() - 1)
 			}
 			n.setState(z)
-			ref := NewReference(n.Problem(), n.State(), 1)
-			for it := 1; it <= 10; it++ {
-				ef := n.Iterate(tc.beta)
-				er := ref.Iterate(tc.beta)
-				zf := n.State()
-				for i := range zf {
-					if d := math.Abs(zf[i] - ref.Z[i]); d > 1e-12 {
-						t.Fatalf("iteration %d: z[%d] = %.17g, reference %.17g (|Δ| = %.3g)", it, i, zf[i], ref.Z[i], d)
-					}
-				}
-				if math.Abs(ef-er) > 1e-12*math.Max(1, er) {
-					t.Fatalf("iteration %d: RRR_err %.17g, reference %.17g", it, ef, er)
-				}
-			}
+			checkAgainstReference(t, n, NewReference(n.Problem(), n.State(), 1), tc.beta, 10)
 		})
 	}
 }
@@ -371,20 +358,7 @@ func TestAutoencoderIterateMatchesReference(t *testing.T) {
 				z[i] += 0.3 * (2*rng.Float64() - 1)
 			}
 			n.setState(z)
-			ref := NewReference(n.Problem(), n.State(), 1)
-			for it := 1; it <= 6; it++ {
-				ef := n.Iterate(tc.beta)
-				er := ref.Iterate(tc.beta)
-				zf := n.State()
-				for i := range zf {
-					if d := math.Abs(zf[i] - ref.Z[i]); d > 1e-12 {
-						t.Fatalf("iteration %d: z[%d] = %.17g, reference %.17g (|Δ| = %.3g)", it, i, zf[i], ref.Z[i], d)
-					}
-				}
-				if math.Abs(ef-er) > 1e-12*math.Max(1, er) {
-					t.Fatalf("iteration %d: RRR_err %.17g, reference %.17g", it, ef, er)
-				}
-			}
+			checkAgainstReference(t, n, NewReference(n.Problem(), n.State(), 1), tc.beta, 6)
 		})
 	}
 }

@@ -71,20 +71,7 @@ func TestNMFIterateMatchesReference(t *testing.T) {
 			if err := n.SetBatch(y, tc.rows); err != nil {
 				t.Fatal(err)
 			}
-			ref := NewReference(n.Problem(), n.State(), 1)
-			for it := 1; it <= 12; it++ {
-				ef := n.Iterate(tc.beta)
-				er := ref.Iterate(tc.beta)
-				z := n.State()
-				for i := range z {
-					if d := math.Abs(z[i] - ref.Z[i]); d > 1e-12 {
-						t.Fatalf("iteration %d: coordinate %d differs by %g (fast %v, reference %v)", it, i, d, z[i], ref.Z[i])
-					}
-				}
-				if math.Abs(ef-er) > 1e-12 {
-					t.Fatalf("iteration %d: RRR_err %v (fast) vs %v (reference)", it, ef, er)
-				}
-			}
+			checkAgainstReference(t, n, NewReference(n.Problem(), n.State(), 1), tc.beta, 12)
 		})
 	}
 }

@@ -127,3 +127,29 @@ func TestSolveRejectsBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// stateful is a fused iterator whose search vector can be read, to compare with Reference.
+type stateful interface {
+	Iterator
+	State() []float64
+}
+
+// checkAgainstReference runs fast and its plain Reference iteration side by side for iters
+// iterations of step beta and fails at the first coordinate or RRR_err that differs by more
+// than 1e-12 (relative for RRR_err above 1).
+func checkAgainstReference(t *testing.T, fast stateful, ref *Reference, beta float64, iters int) {
+	t.Helper()
+	for it := 1; it <= iters; it++ {
+		ef := fast.Iterate(beta)
+		er := ref.Iterate(beta)
+		z := fast.State()
+		for i := range z {
+			if d := math.Abs(z[i] - ref.Z[i]); d > 1e-12 {
+				t.Fatalf("iteration %d: z[%d] = %.17g, reference %.17g (|Δ| = %.3g)", it, i, z[i], ref.Z[i], d)
+			}
+		}
+		if math.Abs(ef-er) > 1e-12*math.Max(1, er) {
+			t.Fatalf("iteration %d: RRR_err %.17g, reference %.17g", it, ef, er)
+		}
+	}
+}
