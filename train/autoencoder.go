@@ -28,8 +28,10 @@ type AutoencoderSettings struct {
 	Epochs        int     // 0 means 1
 	Seed          uint64  // initial weights, epoch shuffles and code draws
 
-	// OnEpoch, if set, is called after every epoch.
+	// OnEpoch, if set, is called after every epoch; OnBatch after every batch with the
+	// batches done in the run so far and the run's total (for progress and ETA).
 	OnEpoch func(AutoEpochStats)
+	OnBatch func(done, total int)
 }
 
 // AutoEpochStats are the per-epoch figures of an autoencoder run.
@@ -54,6 +56,8 @@ type Autoencoder struct {
 	net   *Network
 	rng   *rand.Rand
 	work  int64
+	epoch int     // whole epochs trained
+	secs  float64 // wall time of those epochs, earlier runs included
 }
 
 // NewAutoencoder builds the layered cyclic autoencoder of s with random initial weights.
@@ -101,8 +105,18 @@ func (a *Autoencoder) Batch(ctx context.Context, d []float64, kd int, trace func
 	return st, err
 }
 
-// Train runs Epochs epochs over the rows of data: each shuffles the rows and runs the full
-// batches of DataBatch rows (a remainder is dropped).
+// epochRand is the random stream of epoch ep (shuffle and code draws): it depends only on
+// the seed and the epoch, so a run resumed from a checkpoint repeats an uninterrupted one.
+func epochRand(seed uint64, ep int) *rand.Rand {
+	return NewRand(seed ^ uint64(ep)*0xbf58476d1ce4e5b9)
+}
+
+// Epoch is the number of whole epochs trained (restored ones included).
+func (a *Autoencoder) Epoch() int { return a.epoch }
+
+// Train runs epochs Epoch()+1 … Epochs over the rows of data: each shuffles the rows and
+// runs the full batches of DataBatch rows (a remainder is dropped). After Restore it goes on
+// where the checkpoint stopped.
 func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpochStats, error) {
 	N, D := data.Rows, data.Cols
 	if N == 0 || D != a.Sizes[0] || len(data.Data) != N*D {
@@ -113,13 +127,16 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 		batch = N
 	}
 	order := make([]int, N)
-	for i := range order {
-		order[i] = i
-	}
 	buf := make([]float64, batch*D)
-	start := time.Now()
+	start, secs0 := time.Now(), a.secs
 	var out []AutoEpochStats
-	for ep := 1; ep <= max(a.s.Epochs, 1); ep++ {
+	epochs := max(a.s.Epochs, 1)
+	total, done := (epochs-a.epoch)*(N/batch), 0
+	for ep := a.epoch + 1; ep <= epochs; ep++ {
+		a.rng = epochRand(a.s.Seed, ep)
+		for i := range order { // each epoch's order depends on its stream only
+			order[i] = i
+		}
 		a.rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		st := AutoEpochStats{Epoch: ep}
 		nb := 0
@@ -147,6 +164,9 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 			st.ErrStop += sts.Err
 			st.Iterations += sts.Iterations
 			nb++
+			if done++; a.s.OnBatch != nil {
+				a.s.OnBatch(done, total)
+			}
 		}
 		inv := 1 / float64(nb)
 		st.DataErr *= inv
@@ -157,7 +177,8 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 			st.CodeErr = math.NaN()
 		}
 		st.GWMs = float64(a.work) * 1e-9
-		st.Seconds = time.Since(start).Seconds()
+		a.epoch, a.secs = ep, secs0+time.Since(start).Seconds()
+		st.Seconds = a.secs
 		out = append(out, st)
 		if a.s.OnEpoch != nil {
 			a.s.OnEpoch(st)

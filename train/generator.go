@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 )
 
 // FilterSettings configures the fake/genuine filter of a generator (section 6.2): a ReLU
@@ -21,16 +22,60 @@ type FilterSettings struct {
 	Epochs       int     // 0 means 1
 	Seed         uint64
 	OnEpoch      func(FilterEpoch)
+
+	// TestGenuine and TestFake, when set, are held-out codes (encodings of test data and
+	// fresh iDE samples) whose fp and tn are reported per epoch (figures 22 and 23).
+	TestGenuine, TestFake []float64
 }
 
-// FilterEpoch reports one epoch of filter training on the training codes: fp is the fraction
-// of fakes classified genuine, tn the fraction of genuine codes classified fake (the paper's
-// names; training aims at fp ≈ fpa and tn → 0).
+// FilterEpoch reports one epoch of filter training: fp is the fraction of fakes classified
+// genuine, tn the fraction of genuine codes classified fake (the paper's names; training aims
+// at fp ≈ fpa and tn → 0), each on the batches (the consensus model on each batch after its
+// iterations, averaged), on the whole training set and on the test codes (figures 22, 23).
 type FilterEpoch struct {
-	Epoch   int
-	FP, TN  float64
-	GWMs    float64
-	ErrStop float64 // mean last RRR_err of the batches
+	Epoch            int
+	BatchFP, BatchTN float64
+	FP, TN           float64 // training codes
+	TestFP, TestTN   float64 // test codes; NaN without them
+	GWMs             float64
+	ErrStop          float64 // mean last RRR_err of the batches
+	Seconds          float64 // cumulative wall time
+}
+
+// rates returns fp and tn of the model's predictions pred on items labelled lab (0 = fake,
+// 1 = genuine), NaN where a class is absent.
+func rates(pred, lab []int) (fp, tn float64) {
+	var nf, ng int
+	for i, p := range pred {
+		if lab[i] == 0 {
+			nf++
+			if p == 1 {
+				fp++
+			}
+		} else {
+			ng++
+			if p == 0 {
+				tn++
+			}
+		}
+	}
+	return fp / float64(nf), tn / float64(ng)
+}
+
+// codeRates is rates over genuine and fake code rows of C values.
+func codeRates(model *Classifier, genuine, fake []float64, C int) (fp, tn float64) {
+	if len(genuine) == 0 || len(fake) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	ng, nf := len(genuine)/C, len(fake)/C
+	pred := make([]int, ng+nf)
+	model.Predict(pred[:nf], fake, nf)
+	model.Predict(pred[nf:], genuine, ng)
+	lab := make([]int, ng+nf)
+	for i := nf; i < len(lab); i++ {
+		lab[i] = 1
+	}
+	return rates(pred, lab)
 }
 
 // TrainFilter trains the filter on genuine codes (encodings of data) and fake codes (iDE
@@ -77,10 +122,11 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 	for i := range order {
 		order[i] = i
 	}
-	buf, lab, pred := make([]float64, batch*C), make([]int, batch), make([]int, N)
+	buf, lab, pred := make([]float64, batch*C), make([]int, batch), make([]int, batch)
 	var work int64
 	var out []FilterEpoch
 	model := net.Classifier()
+	start := time.Now()
 	for ep := 1; ep <= max(s.Epochs, 1); ep++ {
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		st := FilterEpoch{Epoch: ep}
@@ -102,21 +148,19 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 			}
 			work += sts.Work
 			st.ErrStop += sts.Err
+			model.Predict(pred, buf, batch)
+			fp, tn := rates(pred, lab)
+			st.BatchFP += fp
+			st.BatchTN += tn
 			nb++
 		}
 		st.ErrStop /= float64(nb)
-		model.Predict(pred, all, N)
-		for i, p := range pred {
-			if labels[i] == 0 && p == 1 {
-				st.FP++
-			}
-			if labels[i] == 1 && p == 0 {
-				st.TN++
-			}
-		}
-		st.FP /= float64(nf)
-		st.TN /= float64(ng)
+		st.BatchFP /= float64(nb)
+		st.BatchTN /= float64(nb)
+		st.FP, st.TN = codeRates(model, genuine, fake, C)
+		st.TestFP, st.TestTN = codeRates(model, s.TestGenuine, s.TestFake, C)
 		st.GWMs = float64(work) * 1e-9
+		st.Seconds = time.Since(start).Seconds()
 		out = append(out, st)
 		if s.OnEpoch != nil {
 			s.OnEpoch(st)

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -477,5 +478,39 @@ func TestAutoencoderGraphErrors(t *testing.T) {
 	}
 	if err := n.SetAutoBatch(make([]float64, 4), 1, make([]float64, 1), 1); err == nil {
 		t.Error("short code batch: no error")
+	}
+}
+
+// BenchmarkAutoencoderIterate reports the time per weight-multiply of one iteration of the
+// MNIST autoencoder of section 6.3.2 (784→200→10→200→784, 200 data items + 20 iDE codes).
+func BenchmarkAutoencoderIterate(b *testing.B) {
+	for _, parts := range []int{2, 1} {
+		b.Run(fmt.Sprintf("784-200-10-200/K220/%dw", parts), func(b *testing.B) {
+			g := mustAutoencoder(b, 2, 784, 200, 10, 200)
+			n, err := NewNetwork(g, NetworkConfig{Omega: 10, Activation: Zigmoid{Delta: 0.2}, Workers: parts}, NewRand(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer n.Close()
+			rng := NewRand(2)
+			d := make([]float64, 200*784)
+			for i := range d {
+				if rng.IntN(5) == 0 {
+					d[i] = rng.Float64()
+				}
+			}
+			if err := n.SetIDEBatch(d, 200, 20, rng); err != nil {
+				b.Fatal(err)
+			}
+			for range 3 {
+				n.Iterate(1)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				n.Iterate(1)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n.Work()), "ns/WM")
+		})
 	}
 }

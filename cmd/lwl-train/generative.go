@@ -2,12 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
+	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/format"
+	"github.com/lwl-go/lwl/internal/figure"
+	"github.com/lwl-go/lwl/internal/progress"
 	"github.com/lwl-go/lwl/train"
 )
 
@@ -21,71 +28,149 @@ func init() {
 func runGenerative(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generative", `Usage: lwl-train generative [flags] -o OUT.lwlb
 
-Trains the generative model of section 6 on MNIST: the autoencoder with iDE codes
-(784→H→C→H→784, zigmoid Δ 0.4, Ω 10, β 1, batches of 200 data + 20 codes, 50 iterations
-each), then the code marginals (the encodings of the training items), then the fake/genuine
-filter (C→50→50→50→2 ReLU, β 1, Ω 5, Υ 1, Δ 0.1, fpa) on the encodings (genuine) and twice as
-many iDE samples (fakes), and writes one generator bundle for lwl-gen. Progress goes to
-stderr; fp and tn are reported per filter epoch on the training codes.
+Trains the generative model of section 6 on MNIST and writes one generator bundle for
+lwl-gen:
+  1. the autoencoder with iDE codes (784→H→C→H→784, zigmoid Δ 0.4, Ω 10, β 1, batches of
+     200 data items + 20 iDE codes, 50 RRR iterations each);
+  2. the code marginals: the encodings of the training items;
+  3. the fake/genuine filter (C→50→50→50→2 ReLU, β 1, Ω 5, Υ 1, Δ 0.1, false-positive
+     allowance -fpa) on those encodings (genuine) and twice as many iDE samples (fakes).
+fp (fakes accepted) and tn (genuine codes rejected) are reported per filter epoch on the
+batches, the training codes and test codes (encodings of -test-items MNIST test digits
+and twice as many fresh fakes), as in figures 22 and 23.
+
+The paper's run is -items 10000 -epochs 40 -filter-epochs 20 -filter-iter 1000 (about
+7000 + 3400 GWMs); the defaults are a small run of minutes. The autoencoder writes a
+checkpoint after every epoch (-checkpoint, default OUT.ckpt); with -resume a stopped run
+goes on from it and ends with the parameters an uninterrupted run would have. -epochs
+larger than the checkpoint's extends a finished run. Progress and ETA go to stderr; with
+-figures DIR the figures 20–23 are written there as PNG.
 `, stderr)
 	out := fs.String("o", "", "output bundle (required)")
-	items := fs.Int("items", 2000, "MNIST training items")
-	epochs := fs.Int("epochs", 1, "autoencoder epochs")
+	items := fs.Int("items", 2000, "MNIST training items (paper 10000)")
+	testItems := fs.Int("test-items", 2000, "MNIST test items for the test fp and tn")
+	epochs := fs.Int("epochs", 1, "autoencoder epochs (paper 40)")
 	hidden := fs.Int("hidden", 200, "autoencoder hidden width")
 	codes := fs.Int("codes", 10, "code nodes")
-	fEpochs := fs.Int("filter-epochs", 5, "filter epochs")
+	fEpochs := fs.Int("filter-epochs", 5, "filter epochs (paper 20)")
 	fIter := fs.Int("filter-iter", 200, "filter RRR iterations per batch (paper 1000)")
 	fBatch := fs.Int("filter-batch", 500, "filter batch size")
 	fpa := fs.Float64("fpa", 0.25, "false-positive allowance rate")
 	seed := fs.Uint64("seed", 1, "seed")
+	ckpt := fs.String("checkpoint", "", "autoencoder checkpoint file (default OUT.ckpt)")
+	resume := fs.Bool("resume", false, "go on from the checkpoint if it exists")
+	figDir := fs.String("figures", "", "directory for the PNG figures 20–23 (none if empty)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return &usageError{"-o is required"}
 	}
+	if *items < 1 || *testItems < 1 || *epochs < 1 || *hidden < 1 || *codes < 1 || *fEpochs < 1 || *fIter < 1 || *fpa < 0 || *fpa > 1 {
+		return &usageError{"-items, -test-items, -epochs, -hidden, -codes, -filter-epochs and -filter-iter must be positive and -fpa in [0, 1]"}
+	}
+	if *ckpt == "" {
+		*ckpt = *out + ".ckpt"
+	}
+	for _, p := range []string{*out, *ckpt} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	trainSet, err := dataset.MNIST(true, *items)
 	if err != nil {
 		return err
 	}
-	a, err := train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2,
-		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: 0.2}}, // the paper's range Δ = 0.4,
+	testSet, err := dataset.MNIST(false, *testItems)
+	if err != nil {
+		return err
+	}
+	var (
+		bar     *progress.Bar
+		a       *train.Autoencoder
+		ckptErr error
+	)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a, err = train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2,
+		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: 0.2}}, // the paper's range Δ = 0.4
 		Beta:          1, IterPerBatch: 50, DataBatch: 200, CodeBatch: 20, Epochs: *epochs, Seed: *seed,
+		OnBatch: func(done, total int) {
+			if bar == nil {
+				bar = progress.New(stderr, "autoencoder batches", total, 0)
+			}
+			bar.Add(1, "")
+		},
 		OnEpoch: func(s train.AutoEpochStats) {
-			fmt.Fprintf(stderr, "autoencoder epoch %d: data_err %.4f code_err %.4f  %.1f GWMs  %.0fs\n", s.Epoch, s.DataErr, s.CodeErr, s.GWMs, s.Seconds)
+			bar.Add(0, fmt.Sprintf("epoch %d data_err %.4f", s.Epoch, s.DataErr))
+			fmt.Fprintf(stderr, "autoencoder epoch %d/%d: data_err %.4f code_err %.4f  RRR_err %.4g→%.4g  %.1f GWMs  %.0fs\n",
+				s.Epoch, *epochs, s.DataErr, s.CodeErr, s.ErrStart, s.ErrStop, s.GWMs, s.Seconds)
+			if err := a.Checkpoint().WriteFile(*ckpt); err != nil {
+				ckptErr = fmt.Errorf("checkpoint: %w", err)
+				cancel()
+			}
 		}})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if *resume {
+		c, err := train.ReadAutoencoderCheckpoint(*ckpt)
+		switch {
+		case errors.Is(err, iofs.ErrNotExist):
+			fmt.Fprintf(stderr, "no checkpoint %s: starting afresh\n", *ckpt)
+		case err != nil:
+			return err
+		default:
+			if err := a.Restore(c); err != nil {
+				return fmt.Errorf("%s: %w", *ckpt, err)
+			}
+			fmt.Fprintf(stderr, "resuming from %s after epoch %d (%.1f GWMs, %.0fs)\n", *ckpt, c.Epoch, float64(c.Work)*1e-9, c.Seconds)
+		}
+	}
 	stats, err := a.Train(ctx, trainSet.X)
+	if bar != nil {
+		bar.Finish()
+	}
+	if ckptErr != nil {
+		return ckptErr
+	}
 	if err != nil {
 		return err
 	}
+
 	m, C := trainSet.X.Rows, *codes
 	enc := make([]float64, m*C)
 	dataErr := a.Encode(enc, nil, trainSet.X.Data, m)
-	fakes := make([]float64, 2*m*C)
+	tm := testSet.X.Rows
+	testEnc := make([]float64, tm*C)
+	testDataErr := a.Encode(testEnc, nil, testSet.X.Data, tm)
+	fakes, testFakes := make([]float64, 2*m*C), make([]float64, 2*tm*C)
 	train.SampleIDE(fakes, enc, m, C, 2*m, train.NewRand(*seed+1))
+	train.SampleIDE(testFakes, enc, m, C, 2*tm, train.NewRand(*seed+3))
 	dec := make([]float64, 2*m*784)
 	codeErr := a.Decode(dec, fakes, 2*m)
-	fmt.Fprintf(stderr, "marginals from %d encodings: data_err %.4f, code_err of the fakes %.4f\n", m, dataErr, codeErr)
-	var last train.FilterEpoch
+	fmt.Fprintf(stderr, "final autoencoder: data_err %.4f train, %.4f test; code_err of %d fakes %.4f\n", dataErr, testDataErr, 2*m, codeErr)
+
+	var fe []train.FilterEpoch
 	filter, _, err := train.TrainFilter(ctx, enc, fakes, C, train.FilterSettings{Hidden: []int{50, 50, 50}, FPA: *fpa,
 		IterPerBatch: *fIter, BatchSize: *fBatch, Epochs: *fEpochs, Seed: *seed + 2,
+		TestGenuine: testEnc, TestFake: testFakes,
 		OnEpoch: func(e train.FilterEpoch) {
-			last = e
-			fmt.Fprintf(stderr, "filter epoch %d: fp %.3f tn %.3f  RRR_err %.4g  %.1f GWMs\n", e.Epoch, e.FP, e.TN, e.ErrStop, e.GWMs)
+			fe = append(fe, e)
+			fmt.Fprintf(stderr, "filter epoch %d/%d: fp %.3f batch %.3f train %.3f test   tn %.3f batch %.3f train %.3f test  %.1f GWMs  %.0fs\n",
+				e.Epoch, *fEpochs, e.BatchFP, e.FP, e.TestFP, e.BatchTN, e.TN, e.TestTN, e.GWMs, e.Seconds)
 		}})
 	if err != nil {
 		return err
 	}
-	auto, err := a.Format()
+	last := fe[len(fe)-1]
+	autoNet, err := a.Format()
 	if err != nil {
 		return err
 	}
-	auto.DataShape = []int{28, 28}
+	autoNet.DataShape = []int{28, 28}
 	fn, err := train.FormatNetwork(filter.Graph, train.ReLU{}, filter.Omega, 0.1, filter.Weights, filter.Biases)
 	if err != nil {
 		return err
@@ -99,17 +184,65 @@ stderr; fp and tn are reported per filter epoch on the training codes.
 		}
 	}
 	gwm := float64(a.Work())*1e-9 + last.GWMs
-	b := &format.Bundle{Kind: format.KindGenerator, Network: auto,
+	final := train.AutoEpochStats{DataErr: dataErr, CodeErr: codeErr}
+	if len(stats) > 0 {
+		final = stats[len(stats)-1]
+	}
+	b := &format.Bundle{Kind: format.KindGenerator, Network: autoNet,
 		Generator: &format.Generator{Marginals: marg, Filter: fn, FPA: *fpa},
 		Provenance: format.Provenance{Seed: *seed, Dataset: trainSet.Name, DatasetSize: m, Created: time.Now().UTC(),
-			Hyper: map[string]float64{"omega": 10, "delta": 0.4, "beta": 1, "epochs": float64(*epochs), "filter_omega": 5, "filter_delta": 0.1, "fpa": *fpa},
-			Metrics: map[string]float64{"data_err": stats[len(stats)-1].DataErr, "code_err": stats[len(stats)-1].CodeErr,
-				"fp": last.FP, "tn": last.TN, "gwms": gwm},
-			Notes: fmt.Sprintf("lwl-train generative -items %d -epochs %d -hidden %d -codes %d -filter-epochs %d -filter-iter %d", *items, *epochs, *hidden, *codes, *fEpochs, *fIter)}}
+			Hyper: map[string]float64{"omega": 10, "delta": 0.4, "beta": 1, "epochs": float64(*epochs), "hidden": float64(*hidden),
+				"filter_omega": 5, "filter_delta": 0.1, "filter_iter": float64(*fIter), "filter_epochs": float64(*fEpochs), "fpa": *fpa},
+			Metrics: map[string]float64{"data_err": final.DataErr, "code_err": final.CodeErr,
+				"data_err_final_train": dataErr, "data_err_final_test": testDataErr,
+				"fp": last.FP, "tn": last.TN, "test_fp": last.TestFP, "test_tn": last.TestTN, "gwms": gwm},
+			Notes: fmt.Sprintf("lwl-train generative -items %d -epochs %d -hidden %d -codes %d -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
+				*items, *epochs, *hidden, *codes, *fEpochs, *fIter, *fBatch, *fpa, *seed)}}
 	if err := format.Save(*out, b); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: data_err %.4f code_err %.4f fp %.3f tn %.3f, %.1f GWMs, %.0fs\n", *out,
-		stats[len(stats)-1].DataErr, stats[len(stats)-1].CodeErr, last.FP, last.TN, gwm, time.Since(start).Seconds())
+	if *figDir != "" {
+		var testErr float64
+		if err := autoFigures(a, *figDir, enc, m, C, testSet.X, *seed, &testErr); err != nil {
+			return err
+		}
+		if err := filterFigures(*figDir, fe); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %s: data_err %.4f code_err %.4f (epoch means); fp %.3f train %.3f test, tn %.3f train %.3f test; %.1f GWMs, %.0fs\n", *out,
+		final.DataErr, final.CodeErr, last.FP, last.TestFP, last.TN, last.TestTN, gwm, time.Since(start).Seconds())
+	return nil
+}
+
+// filterFigures writes the fp and tn of the filter epochs (figures 22 and 23).
+func filterFigures(dir string, fe []train.FilterEpoch) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	col := func(f func(train.FilterEpoch) float64) []float64 {
+		v := make([]float64, len(fe))
+		for i, e := range fe {
+			v[i] = f(e)
+		}
+		return v
+	}
+	for _, fig := range []struct {
+		file, title string
+		batch, tr, te func(train.FilterEpoch) float64
+	}{
+		{"filter-fp.png", "false positives (fakes accepted), figure 22",
+			func(e train.FilterEpoch) float64 { return e.BatchFP }, func(e train.FilterEpoch) float64 { return e.FP }, func(e train.FilterEpoch) float64 { return e.TestFP }},
+		{"filter-tn.png", "true negatives (genuine rejected), figure 23",
+			func(e train.FilterEpoch) float64 { return e.BatchTN }, func(e train.FilterEpoch) float64 { return e.TN }, func(e train.FilterEpoch) float64 { return e.TestTN }},
+	} {
+		series := []figure.Series{{Name: "batch", Y: col(fig.batch)}, {Name: "train", Y: col(fig.tr)}}
+		if te := col(fig.te); !math.IsNaN(te[0]) {
+			series = append(series, figure.Series{Name: "test", Y: te})
+		}
+		if err := (figure.Plot{Title: fig.title, XLabel: "epoch", YLabel: "rate"}).Write(filepath.Join(dir, fig.file), series...); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -1,0 +1,135 @@
+package train
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// AutoencoderCheckpoint is what a stopped autoencoder run resumes from: the consensus
+// parameters after Epoch whole epochs, in full float64 (a bundle stores float32), with the
+// settings that shape the rest of the run so that a resume with other settings is refused.
+// Because each epoch's random stream depends only on the seed and the epoch, a resumed run
+// gives the same parameters as an uninterrupted one.
+type AutoencoderCheckpoint struct {
+	Magic   string // checkpointMagic
+	Sizes   []int
+	Code    int
+	Setting map[string]float64 // Ω, activation, β, batch sizes, RRR_iter, seed
+	Epoch   int                // whole epochs trained
+	Work    int64              // weight-multiplies so far
+	Seconds float64            // wall time so far
+	W, B    []float64          // weights in graph edge order, biases per node
+}
+
+const checkpointMagic = "lwl autoencoder checkpoint v1"
+
+// ErrCheckpoint is wrapped by every error about a checkpoint file that cannot be used.
+var ErrCheckpoint = errors.New("unusable checkpoint")
+
+func (a *Autoencoder) settingMap() map[string]float64 {
+	m := map[string]float64{"omega": a.net.omega, "beta": a.s.Beta, "iter": float64(a.s.IterPerBatch),
+		"data_batch": float64(a.s.DataBatch), "code_batch": float64(a.s.CodeBatch), "seed": float64(a.s.Seed), "tol": a.s.Tol}
+	switch f := a.net.act.(type) {
+	case Step:
+		m["step"] = f.Delta
+	case Zigmoid:
+		m["zigmoid"] = f.Delta
+	case ReLU:
+		m["relu"] = 0
+	}
+	return m
+}
+
+// Checkpoint returns the run's state now (copies).
+func (a *Autoencoder) Checkpoint() *AutoencoderCheckpoint {
+	return &AutoencoderCheckpoint{Magic: checkpointMagic, Sizes: slices.Clone(a.Sizes), Code: a.Code,
+		Setting: a.settingMap(), Epoch: a.epoch, Work: a.work, Seconds: a.secs,
+		W: slices.Clone(a.net.wA), B: slices.Clone(a.net.bB)}
+}
+
+// Restore continues from c, which must come from an autoencoder with the same layers and
+// settings (the number of epochs may differ: it is how long the run goes on).
+func (a *Autoencoder) Restore(c *AutoencoderCheckpoint) error {
+	if !slices.Equal(c.Sizes, a.Sizes) || c.Code != a.Code {
+		return fmt.Errorf("%w: layers %v (code layer %d), this run has %v (code layer %d)", ErrCheckpoint, c.Sizes, c.Code, a.Sizes, a.Code)
+	}
+	want := a.settingMap()
+	for k, v := range want {
+		if got, ok := c.Setting[k]; !ok || got != v {
+			return fmt.Errorf("%w: setting %s is %v there, %v in this run", ErrCheckpoint, k, c.Setting[k], v)
+		}
+	}
+	if len(c.Setting) != len(want) {
+		return fmt.Errorf("%w: settings %v, this run has %v", ErrCheckpoint, c.Setting, want)
+	}
+	if len(c.W) != len(a.net.wA) || len(c.B) != len(a.net.bB) || c.Epoch < 0 || c.Work < 0 {
+		return fmt.Errorf("%w: %d weights and %d biases at epoch %d, want %d and %d", ErrCheckpoint, len(c.W), len(c.B), c.Epoch, len(a.net.wA), len(a.net.bB))
+	}
+	for _, v := range slices.Concat(c.W, c.B) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: a parameter is %v", ErrCheckpoint, v)
+		}
+	}
+	copy(a.net.wA, c.W)
+	copy(a.net.bB, c.B)
+	a.epoch, a.work, a.secs = c.Epoch, c.Work, c.Seconds
+	return nil
+}
+
+// WriteFile saves c to path through a temporary file and a rename, so that an existing
+// checkpoint is never left half written.
+func (c *AutoencoderCheckpoint) WriteFile(path string) error {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// maxCheckpoint bounds a checkpoint file (a 784→1000→50→1000→784 autoencoder is 25 MB).
+const maxCheckpoint = 1 << 30
+
+// ReadAutoencoderCheckpoint reads a checkpoint written by WriteFile; errors name the file.
+func ReadAutoencoderCheckpoint(path string) (*AutoencoderCheckpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	c, err := readCheckpoint(io.LimitReader(f, maxCheckpoint))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func readCheckpoint(r io.Reader) (*AutoencoderCheckpoint, error) {
+	var c AutoencoderCheckpoint
+	if err := gob.NewDecoder(r).Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: not an autoencoder checkpoint (%v)", ErrCheckpoint, err)
+	}
+	if c.Magic != checkpointMagic {
+		return nil, fmt.Errorf("%w: not an autoencoder checkpoint (magic %q)", ErrCheckpoint, c.Magic)
+	}
+	return &c, nil
+}
