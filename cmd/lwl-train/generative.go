@@ -228,7 +228,7 @@ func filterFigures(dir string, fe []train.FilterEpoch) error {
 		return v
 	}
 	for _, fig := range []struct {
-		file, title string
+		file, title   string
 		batch, tr, te func(train.FilterEpoch) float64
 	}{
 		{"filter-fp.png", "false positives (fakes accepted), figure 22",

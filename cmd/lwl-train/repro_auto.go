@@ -125,8 +125,8 @@ func runReproMNISTAuto(ctx context.Context, args []string, stdout, stderr io.Wri
 
 Trains the 784→200→10→200→784 autoencoder with iDE codes on MNIST (section 6.3.2): zigmoid
 Δ 0.4, Ω 10, β 1, batches of 200 data items and 20 iDE codes, 50 iterations per batch. The
-paper's run is 40 epochs of 10⁴ items (~7000 GWMs, 7 hours on two cores at ~3.8 ns per weight-multiply); the defaults here,
-1 epoch of 2000 items (~30 GWMs), run in a few minutes. data_err and code_err are the
+paper's run is 40 epochs of 10⁴ items (~7000 GWMs: about 7 hours on two cores at 3.8 ns
+per weight-multiply); the defaults here, 1 epoch of 2000 items (~35 GWMs), take minutes. data_err and code_err are the
 epoch means of the batches' warm-start errors (eqs. 40, 41), as the paper reports them.
 Writes, into -out, test digits through the autoencoder (figure 21 top), decoded iDE
 samples (figure 21 bottom) and the code marginals as histograms (figure 20).
