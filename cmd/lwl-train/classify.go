@@ -75,7 +75,7 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.relabel, "relabel", false, "relabel (33) the EE items instead of exempting them (32)")
 	fs.Float64Var(&f.fpa, "fpa", 0, "false-positive allowance as a fraction of the batch (two classes, 0 = fake)")
 	fs.StringVar(&f.activation, "activation", "relu", "hidden activation: relu, step or zigmoid")
-	fs.Float64Var(&f.actDelta, "act-delta", 0.4, "gap width Δ of the step and zigmoid activations (the paper's Δ: a margin of Δ/2 on each side)")
+	fs.Float64Var(&f.actDelta, "act-delta", 0.4, "Δ of the step and zigmoid activations: the step's gap width (margin Δ/2 each side, appendix C); the zigmoid's ramp spans z ∈ [−Δ, Δ] (reference programs)")
 	fs.IntVar(&f.workers, "workers", 0, "parallel parts per iteration (0: all cores)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (initial weights, shuffles)")
 }
@@ -108,7 +108,7 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 	case "step":
 		act = train.Step{Delta: f.actDelta / 2}
 	case "zigmoid":
-		act = train.Zigmoid{Delta: f.actDelta / 2}
+		act = train.Zigmoid{Delta: f.actDelta}
 	default:
 		return s, nil, &usageError{fmt.Sprintf("-activation %q: want relu, step or zigmoid", f.activation)}
 	}

@@ -57,6 +57,7 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 	fBatch := fs.Int("filter-batch", 500, "filter batch size")
 	fpa := fs.Float64("fpa", 0.25, "false-positive allowance rate")
 	seed := fs.Uint64("seed", 1, "seed")
+	zdelta := fs.Float64("delta", 0.4, "zigmoid Δ as in the reference programs: the ramp from 0 to 1 spans z ∈ [−Δ, Δ]")
 	ckpt := fs.String("checkpoint", "", "autoencoder checkpoint file (default OUT.ckpt)")
 	resume := fs.Bool("resume", false, "go on from the checkpoint if it exists")
 	figDir := fs.String("figures", "", "directory for the PNG figures 20–23 (none if empty)")
@@ -94,7 +95,7 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	a, err = train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2,
-		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: 0.2}}, // the paper's range Δ = 0.4
+		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: *zdelta}},
 		Beta:          1, IterPerBatch: 50, DataBatch: 200, CodeBatch: 20, Epochs: *epochs, Seed: *seed,
 		OnBatch: func(done, total int) {
 			if bar == nil {
@@ -191,13 +192,13 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 	b := &format.Bundle{Kind: format.KindGenerator, Network: autoNet,
 		Generator: &format.Generator{Marginals: marg, Filter: fn, FPA: *fpa},
 		Provenance: format.Provenance{Seed: *seed, Dataset: trainSet.Name, DatasetSize: m, Created: time.Now().UTC(),
-			Hyper: map[string]float64{"omega": 10, "delta": 0.4, "beta": 1, "epochs": float64(*epochs), "hidden": float64(*hidden),
+			Hyper: map[string]float64{"omega": 10, "delta": *zdelta, "beta": 1, "epochs": float64(*epochs), "hidden": float64(*hidden),
 				"filter_omega": 5, "filter_delta": 0.1, "filter_iter": float64(*fIter), "filter_epochs": float64(*fEpochs), "fpa": *fpa},
 			Metrics: map[string]float64{"data_err": final.DataErr, "code_err": final.CodeErr,
 				"data_err_final_train": dataErr, "data_err_final_test": testDataErr,
 				"fp": last.FP, "tn": last.TN, "test_fp": last.TestFP, "test_tn": last.TestTN, "gwms": gwm},
-			Notes: fmt.Sprintf("lwl-train generative -items %d -epochs %d -hidden %d -codes %d -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
-				*items, *epochs, *hidden, *codes, *fEpochs, *fIter, *fBatch, *fpa, *seed)}}
+			Notes: fmt.Sprintf("lwl-train generative -items %d -delta %g -epochs %d -hidden %d -codes %d -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
+				*items, *zdelta, *epochs, *hidden, *codes, *fEpochs, *fIter, *fBatch, *fpa, *seed)}}
 	if err := format.Save(*out, b); err != nil {
 		return err
 	}

@@ -139,6 +139,7 @@ samples (figure 21 bottom) and the code marginals as histograms (figure 20).
 	hidden := fs.Int("hidden", 200, "hidden layer width")
 	codes := fs.Int("codes", 10, "code nodes")
 	seed := fs.Uint64("seed", 1, "seed")
+	zdelta := fs.Float64("delta", 0.4, "zigmoid Δ as in the reference programs: the ramp from 0 to 1 spans z ∈ [−Δ, Δ]")
 	outDir := fs.String("out", ".", "directory for the PNG figures")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
 	if err := fs.Parse(args); err != nil {
@@ -153,7 +154,7 @@ samples (figure 21 bottom) and the code marginals as histograms (figure 20).
 		return err
 	}
 	a, err := train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2,
-		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: 0.2}}, // the paper's range Δ = 0.4,
+		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: *zdelta}},
 		Beta:          1, IterPerBatch: *iter, DataBatch: *dataBatch, CodeBatch: *codeBatch, Epochs: *epochs, Seed: *seed,
 		OnEpoch: func(s train.AutoEpochStats) {
 			fmt.Fprintf(stderr, "epoch %d: data_err %.4f code_err %.4f RRR_err %.4g→%.4g  %.1f GWMs  %.0fs\n",
