@@ -98,3 +98,22 @@ func TestMissingCSVNamesTheFile(t *testing.T) {
 }
 
 func readFile(dir, name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
+
+// repro binary reports the JSON fields the issue names; the 4 → 2 → 4 encoding is solved
+// from these starts within the cap.
+func TestReproBinaryJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"repro", "binary", "-n", "2", "-runs", "2", "-seed", "4", "-max-iter", "40000", "-json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
+	}
+	var got map[string]any
+	lastJSON(t, stdout.String(), &got)
+	for _, k := range []string{"successes", "runs", "gwm_mean"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("JSON lacks %q: %v", k, got)
+		}
+	}
+	if got["runs"] != 2.0 || got["successes"].(float64) < 1 || got["gwm_mean"].(float64) <= 0 {
+		t.Errorf("got %v, want at least one of 2 runs solved and the work reported", got)
+	}
+}
