@@ -261,15 +261,7 @@ func BenchmarkNetworkIterate(b *testing.B) {
 			if err := n.SetBatch(d, l, bc.k); err != nil {
 				b.Fatal(err)
 			}
-			for range 3 {
-				n.Iterate(1)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				n.Iterate(1)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n.Work()), "ns/WM")
+			benchWM(b, n)
 		})
 	}
 }
@@ -502,15 +494,21 @@ func BenchmarkAutoencoderIterate(b *testing.B) {
 			if err := n.SetIDEBatch(d, 200, 20, rng); err != nil {
 				b.Fatal(err)
 			}
-			for range 3 {
-				n.Iterate(1)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				n.Iterate(1)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n.Work()), "ns/WM")
+			benchWM(b, n)
 		})
 	}
+}
+
+// benchWM times n's iterations (β = 1) after three warm-up ones and reports the time per
+// weight-multiply and the allocations.
+func benchWM(b *testing.B, n Iterator) {
+	for range 3 {
+		n.Iterate(1)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n.Iterate(1)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n.Work()), "ns/WM")
 }

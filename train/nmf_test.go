@@ -221,12 +221,7 @@ func BenchmarkNMFIterate(b *testing.B) {
 			if err := n.SetBatch(y, size.k); err != nil {
 				b.Fatal(err)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for range b.N {
-				n.Iterate(1)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(int64(b.N)*n.Work()), "ns/WM")
+			benchWM(b, n)
 		})
 	}
 }
