@@ -249,6 +249,7 @@ func BenchmarkNetworkIterate(b *testing.B) {
 		{"784-20-10/K1000/1w", []int{784, 20, 10}, 1000, 1},
 		{"13-26-26-2/K128/2w", []int{13, 26, 26, 2}, 128, 2},
 		{"16-8-4/K64/1w", []int{16, 8, 4}, 64, 1},
+		{"10-50-50-50-2/K500/2w", []int{10, 50, 50, 50, 2}, 500, 2}, // the generator's filter
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			g := mustLayered(b, bc.sizes...)
