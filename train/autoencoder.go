@@ -111,6 +111,9 @@ func epochRand(seed uint64, ep int) *rand.Rand {
 	return NewRand(seed ^ uint64(ep)*0xbf58476d1ce4e5b9)
 }
 
+// Seconds is the wall time of the whole epochs trained (restored ones included).
+func (a *Autoencoder) Seconds() float64 { return a.secs }
+
 // Epoch is the number of whole epochs trained (restored ones included).
 func (a *Autoencoder) Epoch() int { return a.epoch }
 

@@ -196,7 +196,8 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 				"filter_omega": 5, "filter_delta": 0.1, "filter_iter": float64(*fIter), "filter_epochs": float64(*fEpochs), "fpa": *fpa},
 			Metrics: map[string]float64{"data_err": final.DataErr, "code_err": final.CodeErr,
 				"data_err_final_train": dataErr, "data_err_final_test": testDataErr,
-				"fp": last.FP, "tn": last.TN, "test_fp": last.TestFP, "test_tn": last.TestTN, "gwms": gwm},
+				"fp": last.FP, "tn": last.TN, "test_fp": last.TestFP, "test_tn": last.TestTN, "gwms": gwm,
+				"autoencoder_seconds": a.Seconds(), "filter_seconds": last.Seconds},
 			Notes: fmt.Sprintf("lwl-train generative -items %d -delta %g -epochs %d -hidden %d -codes %d -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
 				*items, *zdelta, *epochs, *hidden, *codes, *fEpochs, *fIter, *fBatch, *fpa, *seed)}}
 	if err := format.Save(*out, b); err != nil {
@@ -211,8 +212,8 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %s: data_err %.4f code_err %.4f (epoch means); fp %.3f train %.3f test, tn %.3f train %.3f test; %.1f GWMs, %.0fs\n", *out,
-		final.DataErr, final.CodeErr, last.FP, last.TestFP, last.TN, last.TestTN, gwm, time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "wrote %s: data_err %.4f code_err %.4f (epoch means); fp %.3f train %.3f test, tn %.3f train %.3f test; %.1f GWMs; autoencoder %.0fs, filter %.0fs, this process %.0fs\n", *out,
+		final.DataErr, final.CodeErr, last.FP, last.TestFP, last.TN, last.TestTN, gwm, a.Seconds(), last.Seconds, time.Since(start).Seconds())
 	return nil
 }
 
