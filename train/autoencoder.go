@@ -58,6 +58,7 @@ type Autoencoder struct {
 	work  int64
 	epoch int     // whole epochs trained
 	secs  float64 // wall time of those epochs, earlier runs included
+	hist  []AutoEpochStats
 }
 
 // NewAutoencoder builds the layered cyclic autoencoder of s with random initial weights.
@@ -110,6 +111,10 @@ func (a *Autoencoder) Batch(ctx context.Context, d []float64, kd int, trace func
 func epochRand(seed uint64, ep int) *rand.Rand {
 	return NewRand(seed ^ uint64(ep)*0xbf58476d1ce4e5b9)
 }
+
+// History is the figures of every epoch trained, those of a restored checkpoint included
+// (as far as it recorded them).
+func (a *Autoencoder) History() []AutoEpochStats { return a.hist }
 
 // Seconds is the wall time of the whole epochs trained (restored ones included).
 func (a *Autoencoder) Seconds() float64 { return a.secs }
@@ -183,6 +188,7 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 		a.epoch, a.secs = ep, secs0+time.Since(start).Seconds()
 		st.Seconds = a.secs
 		out = append(out, st)
+		a.hist = append(a.hist, st)
 		if a.s.OnEpoch != nil {
 			a.s.OnEpoch(st)
 		}

@@ -25,6 +25,7 @@ type AutoencoderCheckpoint struct {
 	Epoch   int                // whole epochs trained
 	Work    int64              // weight-multiplies so far
 	Seconds float64            // wall time so far
+	History []AutoEpochStats   // figures of the epochs trained so far
 	W, B    []float64          // weights in graph edge order, biases per node
 }
 
@@ -50,7 +51,7 @@ func (a *Autoencoder) settingMap() map[string]float64 {
 // Checkpoint returns the run's state now (copies).
 func (a *Autoencoder) Checkpoint() *AutoencoderCheckpoint {
 	return &AutoencoderCheckpoint{Magic: checkpointMagic, Sizes: slices.Clone(a.Sizes), Code: a.Code,
-		Setting: a.settingMap(), Epoch: a.epoch, Work: a.work, Seconds: a.secs,
+		Setting: a.settingMap(), Epoch: a.epoch, Work: a.work, Seconds: a.secs, History: slices.Clone(a.hist),
 		W: slices.Clone(a.net.wA), B: slices.Clone(a.net.bB)}
 }
 
@@ -79,7 +80,7 @@ func (a *Autoencoder) Restore(c *AutoencoderCheckpoint) error {
 	}
 	copy(a.net.wA, c.W)
 	copy(a.net.bB, c.B)
-	a.epoch, a.work, a.secs = c.Epoch, c.Work, c.Seconds
+	a.epoch, a.work, a.secs, a.hist = c.Epoch, c.Work, c.Seconds, slices.Clone(c.History)
 	return nil
 }
 

@@ -68,6 +68,9 @@ func TestAutoencoderResumeRepeatsUninterruptedRun(t *testing.T) {
 	if !slices.Equal(rest.net.wA, whole.net.wA) || !slices.Equal(rest.net.bB, whole.net.bB) {
 		t.Error("resumed run's parameters differ from the uninterrupted run's")
 	}
+	if h := rest.History(); len(h) != 3 || h[0].Epoch != 1 || h[2].Epoch != 3 || h[2].DataErr != whole.History()[2].DataErr {
+		t.Errorf("resumed run's history %+v, want the three epochs of the uninterrupted run", h)
+	}
 	if rest.Work() != whole.Work() {
 		t.Errorf("resumed work %d, uninterrupted %d", rest.Work(), whole.Work())
 	}

@@ -130,7 +130,7 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 			fmt.Fprintf(stderr, "resuming from %s after epoch %d (%.1f GWMs, %.0fs)\n", *ckpt, c.Epoch, float64(c.Work)*1e-9, c.Seconds)
 		}
 	}
-	stats, err := a.Train(ctx, trainSet.X)
+	_, err = a.Train(ctx, trainSet.X)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -185,9 +185,11 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 		}
 	}
 	gwm := float64(a.Work())*1e-9 + last.GWMs
+	// data_err and code_err as the paper reports them: the last epoch's means. A checkpoint
+	// written before epochs were recorded falls back to the final model's errors.
 	final := train.AutoEpochStats{DataErr: dataErr, CodeErr: codeErr}
-	if len(stats) > 0 {
-		final = stats[len(stats)-1]
+	if h := a.History(); len(h) > 0 && h[len(h)-1].Epoch == a.Epoch() {
+		final = h[len(h)-1]
 	}
 	b := &format.Bundle{Kind: format.KindGenerator, Network: autoNet,
 		Generator: &format.Generator{Marginals: marg, Filter: fn, FPA: *fpa},

@@ -86,6 +86,8 @@ func TestGenerativeResumeMatchesUninterrupted(t *testing.T) {
 	for _, k := range []string{"data_err", "code_err", "fp", "tn", "test_fp", "test_tn", "gwms"} {
 		if _, ok := b.Provenance.Metrics[k]; !ok {
 			t.Errorf("bundle provenance lacks metric %s", k)
+		} else if k != "gwms" && b.Provenance.Metrics[k] != a.Provenance.Metrics[k] {
+			t.Errorf("metric %s: %v resumed, %v uninterrupted", k, b.Provenance.Metrics[k], a.Provenance.Metrics[k])
 		}
 	}
 }
