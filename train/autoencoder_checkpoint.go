@@ -1,15 +1,15 @@
 package train
 
 import (
-	"bytes"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
+
+	"github.com/lwl-go/lwl/internal/atomicfile"
 )
 
 // AutoencoderCheckpoint is what a stopped autoencoder run resumes from: the consensus
@@ -87,24 +87,7 @@ func (a *Autoencoder) Restore(c *AutoencoderCheckpoint) error {
 // WriteFile saves c to path through a temporary file and a rename, so that an existing
 // checkpoint is never left half written.
 func (c *AutoencoderCheckpoint) WriteFile(path string) error {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, func(w io.Writer) error { return gob.NewEncoder(w).Encode(c) })
 }
 
 // maxCheckpoint bounds a checkpoint file (a 784→1000→50→1000→784 autoencoder is 25 MB).

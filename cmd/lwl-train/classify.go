@@ -14,6 +14,7 @@ import (
 
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/format"
+	"github.com/lwl-go/lwl/internal/atomicfile"
 	"github.com/lwl-go/lwl/internal/imgrid"
 	"github.com/lwl-go/lwl/internal/progress"
 	"github.com/lwl-go/lwl/train"
@@ -338,7 +339,7 @@ func readRefTextFile(path string) (dataset.Labelled, error) {
 }
 
 func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []float64, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int) error {
-	if err := atomicWrite(filepath.Join(dir, "rrr_err.csv"), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, "rrr_err.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "iteration,rrr_err")
 		for i, e := range series {
 			fmt.Fprintf(w, "%d,%.6g\n", i+1, e)
@@ -347,7 +348,7 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 	}); err != nil {
 		return err
 	}
-	if err := atomicWrite(filepath.Join(dir, "flagged.csv"), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, "flagged.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "item,label,assigned")
 		for _, f := range res.Flagged {
 			fmt.Fprintf(w, "%d,%d,%d\n", f.Item, f.Label, f.Assigned)
@@ -362,7 +363,7 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 			imgs[i] = tr.X.Row(f.Item)
 		}
 		cols := int(math.Ceil(math.Sqrt(float64(len(imgs)))))
-		if err := atomicWrite(filepath.Join(dir, "flagged.png"), func(w io.Writer) error {
+		if err := atomicfile.Write(filepath.Join(dir, "flagged.png"), func(w io.Writer) error {
 			return imgrid.Write(w, imgs, shape[1], shape[0], cols, 2)
 		}); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/format"
+	"github.com/lwl-go/lwl/internal/atomicfile"
 	"github.com/lwl-go/lwl/internal/figure"
 	"github.com/lwl-go/lwl/internal/imgrid"
 	"github.com/lwl-go/lwl/internal/progress"
@@ -258,7 +258,7 @@ func writeNMFOutputs(dir string, f *train.Factorization, series []float64, width
 	for i := range iters {
 		iters[i] = float64(i + 1)
 	}
-	if err := atomicWrite(filepath.Join(dir, "rrr_err.csv"), func(w io.Writer) error {
+	if err := atomicfile.Write(filepath.Join(dir, "rrr_err.csv"), func(w io.Writer) error {
 		return figure.WriteSeriesCSV(w, []string{"iteration", "rrr_err"}, iters, series)
 	}); err != nil {
 		return err
@@ -292,13 +292,13 @@ func writeFeaturesPNG(path string, f *train.Factorization, width, height int) er
 	if height == 1 {
 		scale = max(1, 256/max(f.D, 1))
 	}
-	return atomicWrite(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		return imgrid.Write(w, imgs, width, height, int(math.Ceil(math.Sqrt(float64(f.C)))), scale)
 	})
 }
 
 func writeMatrixCSV(path string, m []float64, rows, cols int) error {
-	return atomicWrite(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		for r := 0; r < rows; r++ {
 			for c := 0; c < cols; c++ {
 				sep := ","
@@ -312,35 +312,4 @@ func writeMatrixCSV(path string, m []float64, rows, cols int) error {
 		}
 		return nil
 	})
-}
-
-// atomicWrite writes a file through a temporary file in the same directory, synced and
-// renamed into place, so an interrupted run never leaves a half-written output.
-func atomicWrite(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	bw := bufio.NewWriter(tmp)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

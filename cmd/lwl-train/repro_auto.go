@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/internal/atomicfile"
 	"github.com/lwl-go/lwl/internal/imgrid"
 	"github.com/lwl-go/lwl/train"
 )
@@ -225,15 +226,7 @@ func autoFigures(a *train.Autoencoder, dir string, enc []float64, m, C int, test
 }
 
 func writeGrid(path string, imgs [][]float64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := imgrid.Write(f, imgs, 28, 28, 10, 2); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, func(w io.Writer) error { return imgrid.Write(w, imgs, 28, 28, 10, 2) })
 }
 
 // marginalHistograms draws one histogram per code node of the m×C encodings (figure 20).

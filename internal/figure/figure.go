@@ -5,13 +5,10 @@ package figure
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"image"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -20,6 +17,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/lwl-go/lwl/internal/atomicfile"
 )
 
 // WriteSeriesCSV writes cols as the columns of a CSV table under the given header (one
@@ -96,7 +95,7 @@ func (p Plot) Write(path string, series ...Series) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	})
@@ -251,32 +250,4 @@ func decimate(y []float64, maxPts int, logY bool) plotter.XYs {
 		}
 	}
 	return out
-}
-
-// writeAtomic writes a file through fn into a temporary file next to path, then renames
-// it to path, so readers never see a partial file.
-func writeAtomic(path string, fn func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("figure: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := fn(f); err != nil {
-		return fmt.Errorf("figure: writing %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return fmt.Errorf("figure: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("figure: writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("figure: %w", err)
-	}
-	return nil
 }
