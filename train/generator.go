@@ -62,20 +62,27 @@ func rates(pred, lab []int) (fp, tn float64) {
 	return fp / float64(nf), tn / float64(ng)
 }
 
-// codeRates is rates over genuine and fake code rows of C values.
+// codeRates is fp over the fake and tn over the genuine code rows (C values each) with
+// model; NaN for both without test codes.
 func codeRates(model *Classifier, genuine, fake []float64, C int) (fp, tn float64) {
 	if len(genuine) == 0 || len(fake) == 0 {
 		return math.NaN(), math.NaN()
 	}
-	ng, nf := len(genuine)/C, len(fake)/C
-	pred := make([]int, ng+nf)
-	model.Predict(pred[:nf], fake, nf)
-	model.Predict(pred[nf:], genuine, ng)
-	lab := make([]int, ng+nf)
-	for i := nf; i < len(lab); i++ {
-		lab[i] = 1
+	return share(model, fake, C, 1), share(model, genuine, C, 0)
+}
+
+// share is the fraction of the code rows that model puts in class c.
+func share(model *Classifier, codes []float64, C, c int) float64 {
+	n := len(codes) / C
+	pred := make([]int, n)
+	model.Predict(pred, codes, n)
+	k := 0
+	for _, p := range pred {
+		if p == c {
+			k++
+		}
 	}
-	return rates(pred, lab)
+	return float64(k) / float64(n)
 }
 
 // TrainFilter trains the filter on genuine codes (encodings of data) and fake codes (iDE

@@ -195,12 +195,7 @@ func TestClassifyIDX(t *testing.T) {
 // repro relabel's counts are consistent on a short run: 5% of 1000 labels flipped, at most
 // EE = 60 relabels in the one batch, recovered items among the relabeled and the flipped.
 func TestReproRelabelCounts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads MNIST and trains for a few seconds")
-	}
-	if _, err := dataset.MNISTDir(); err != nil {
-		t.Skipf("MNIST data not available: %v", err)
-	}
+	needMNIST(t)
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"repro", "relabel", "-n", "1000", "-epochs", "1", "-workers", "2", "-json"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())

@@ -224,25 +224,26 @@ func filterFigures(dir string, fe []train.FilterEpoch) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	col := func(f func(train.FilterEpoch) float64) []float64 {
-		v := make([]float64, len(fe))
-		for i, e := range fe {
-			v[i] = f(e)
+	// fp[0], fp[1], fp[2] are the batch, training and test series; tn likewise.
+	var fp, tn [3][]float64
+	for _, e := range fe {
+		for i, v := range [3]float64{e.BatchFP, e.FP, e.TestFP} {
+			fp[i] = append(fp[i], v)
 		}
-		return v
+		for i, v := range [3]float64{e.BatchTN, e.TN, e.TestTN} {
+			tn[i] = append(tn[i], v)
+		}
 	}
 	for _, fig := range []struct {
-		file, title   string
-		batch, tr, te func(train.FilterEpoch) float64
+		file, title string
+		y           [3][]float64
 	}{
-		{"filter-fp.png", "false positives (fakes accepted), figure 22",
-			func(e train.FilterEpoch) float64 { return e.BatchFP }, func(e train.FilterEpoch) float64 { return e.FP }, func(e train.FilterEpoch) float64 { return e.TestFP }},
-		{"filter-tn.png", "true negatives (genuine rejected), figure 23",
-			func(e train.FilterEpoch) float64 { return e.BatchTN }, func(e train.FilterEpoch) float64 { return e.TN }, func(e train.FilterEpoch) float64 { return e.TestTN }},
+		{"filter-fp.png", "false positives (fakes accepted), figure 22", fp},
+		{"filter-tn.png", "true negatives (genuine rejected), figure 23", tn},
 	} {
-		series := []figure.Series{{Name: "batch", Y: col(fig.batch)}, {Name: "train", Y: col(fig.tr)}}
-		if te := col(fig.te); !math.IsNaN(te[0]) {
-			series = append(series, figure.Series{Name: "test", Y: te})
+		series := []figure.Series{{Name: "batch", Y: fig.y[0]}, {Name: "train", Y: fig.y[1]}}
+		if !math.IsNaN(fig.y[2][0]) { // no test codes
+			series = append(series, figure.Series{Name: "test", Y: fig.y[2]})
 		}
 		if err := (figure.Plot{Title: fig.title, XLabel: "epoch", YLabel: "rate"}).Write(filepath.Join(dir, fig.file), series...); err != nil {
 			return err

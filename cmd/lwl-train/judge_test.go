@@ -8,7 +8,8 @@ import (
 )
 
 // judge on the shipped generator and classifier: the groups add up, the images are written,
-// and the classifier recognises real test digits more often than decoded codes.
+// the classifier recognises real test digits more often than decoded codes, and accepted
+// codes more often than rejected ones.
 func TestJudgeShippedGenerator(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
@@ -32,6 +33,10 @@ func TestJudgeShippedGenerator(t *testing.T) {
 	}
 	if test.Confident <= all.Confident || test.MeanMargin <= all.MeanMargin {
 		t.Errorf("the classifier is surer of generated images than of real digits: %+v vs %+v", all, test)
+	}
+	// The shipped filter's point: what it accepts looks more like digits than what it rejects.
+	if acc.Confident <= rej.Confident || acc.MeanMargin <= rej.MeanMargin {
+		t.Errorf("accepted images %+v are not judged better than rejected ones %+v", acc, rej)
 	}
 	for _, f := range []string{"accepted.png", "rejected.png"} {
 		if _, err := readFile(dir, f); err != nil {
