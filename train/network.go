@@ -516,7 +516,18 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 	return n, nil
 }
 
-// makeBlocks groups receiving nodes into runs that the row kernels can sweep together.
+// blockEdges caps the in-edges of a block so that one item's x, w, consensus weights and
+// weight sums of a block (32 bytes an edge) stay in a core's L2 cache between the kernels'
+// two sweeps over them (reflection dots, then the update); otherwise a wide layer is read
+// from memory twice per iteration.
+const blockEdges = 8192
+
+// blockRows is the most rows of c in-edges in a block: a multiple of four (the root finder
+// takes four rows at a time) within blockEdges, and at least four.
+func blockRows(c int) int { return max(4, blockEdges/c&^3) }
+
+// makeBlocks groups receiving nodes into runs that the row kernels can sweep together, of at
+// most blockRows rows.
 func makeBlocks(g *Graph, g2 []float64) []netBlock {
 	var bs []netBlock
 	for j := 0; j < g.Nodes(); j++ {
@@ -537,7 +548,8 @@ func makeBlocks(g *Graph, g2 []float64) []netBlock {
 		}
 		if m := len(bs); m > 0 {
 			last := &bs[m-1]
-			if !last.gather && last.j1 == j && last.src0 == g.Src[lo] && last.c == hi-lo && last.g2 == g2[j] {
+			if !last.gather && last.j1 == j && last.src0 == g.Src[lo] && last.c == hi-lo && last.g2 == g2[j] &&
+				last.j1-last.j0 < blockRows(last.c) {
 				last.j1++
 				continue
 			}

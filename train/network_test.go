@@ -71,6 +71,8 @@ func TestNetworkIterateMatchesReference(t *testing.T) {
 		{"layered zigmoid", func(t testing.TB) *Graph { return mustLayered(t, 8, 4, 3) }, 6, 1, Zigmoid{Delta: 0.3}, ClassRule{Margin: 0.3}, 1},
 		{"non-layered", nonLayered, 5, 1, ReLU{}, ClassRule{Margin: 0.3}, 1},
 		{"non-layered two workers exempt", nonLayered, 8, 2, ReLU{}, ClassRule{Margin: 0.3, Mode: ClassExempt, Count: 1}, 0.8},
+		// 700×13 in-edges exceed blockEdges: the layer is swept in blocks.
+		{"layered 700-13-3 split blocks", func(t testing.TB) *Graph { return mustLayered(t, 700, 13, 3) }, 3, 2, ReLU{}, ClassRule{Margin: 0.3}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := tc.g(t)
@@ -223,6 +225,22 @@ func TestLayeredBlocks(t *testing.T) {
 	defer n.Close()
 	if len(n.blocks) != 2 || n.blocks[0].gather || n.blocks[1].gather || n.blocks[0].j1-n.blocks[0].j0 != 4 || n.blocks[1].c != 4 {
 		t.Fatalf("layered 5-4-3 blocks: %+v", n.blocks)
+	}
+	// A layer wider than blockEdges is swept in blocks that each fit a core's cache.
+	wide, err := NewNetwork(mustLayered(t, 700, 13, 3), NetworkConfig{}, NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wide.Close()
+	rows := 0
+	for _, bl := range wide.blocks[:len(wide.blocks)-1] {
+		if bl.gather || bl.c != 700 || (bl.j1-bl.j0)*bl.c > blockEdges || (rows == 0 && (bl.j1-bl.j0)%4 != 0) {
+			t.Fatalf("layered 700-13-3 blocks: %+v", wide.blocks)
+		}
+		rows += bl.j1 - bl.j0
+	}
+	if rows != 13 || len(wide.blocks) != 3 {
+		t.Fatalf("layered 700-13-3 blocks: %+v", wide.blocks)
 	}
 	for j := 5; j < 12; j++ {
 		w := n.Weights()[g.InStart[j]:g.InStart[j+1]]
