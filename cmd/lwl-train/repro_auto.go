@@ -29,13 +29,24 @@ func init() {
 var binaryPaper = map[int]float64{3: 0.80, 4: 0.30, 5: 0.25}
 
 type binaryResult struct {
-	N         int     `json:"n"`
-	Runs      int     `json:"runs"`
-	Successes int     `json:"successes"`
-	GWMMean   float64 `json:"gwm_mean"`
-	Beta      float64 `json:"beta"`
-	Delta     float64 `json:"delta"`
-	MaxIter   int     `json:"max_iter"`
+	N         int         `json:"n"`
+	Runs      int         `json:"runs"`
+	Successes int         `json:"successes"`
+	GWMMean   float64     `json:"gwm_mean"`
+	Beta      float64     `json:"beta"`
+	Delta     float64     `json:"delta"`
+	MaxIter   int         `json:"max_iter"`
+	Omega     float64     `json:"omega"`
+	Each      []binaryRun `json:"each"` // every run, in seed order
+}
+
+// binaryRun is one run of repro binary: when it succeeded, or where it stopped.
+type binaryRun struct {
+	Seed       uint64  `json:"seed"`
+	Success    bool    `json:"success"`
+	Iterations int     `json:"iterations"`
+	DataErr    float64 `json:"data_err"`
+	CodeErr    float64 `json:"code_err"`
 }
 
 func runReproBinary(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -83,18 +94,19 @@ iterations. Runs go to separate cores.
 	if err != nil {
 		return err
 	}
-	out := binaryResult{N: *n, Runs: *runs, Beta: *beta, Delta: *delta, MaxIter: *maxIter}
+	out := binaryResult{N: *n, Runs: *runs, Beta: *beta, Delta: *delta, MaxIter: *maxIter, Omega: *omega}
 	if out.Delta == 0 {
 		out.Delta = 0.4
 		if *n == 5 {
 			out.Delta = 0.34
 		}
 	}
-	for _, r := range res {
+	for i, r := range res {
 		if r.Success {
 			out.Successes++
 		}
 		out.GWMMean += r.GWMs / float64(*runs)
+		out.Each = append(out.Each, binaryRun{Seed: *seed + uint64(i), Success: r.Success, Iterations: r.Iterations, DataErr: r.DataErr, CodeErr: r.CodeErr})
 	}
 	t := newTable(stdout)
 	t.row("n", "runs", "successes", "rate", "paper", "GWMs (mean)")

@@ -116,4 +116,25 @@ func TestReproBinaryJSON(t *testing.T) {
 	if got["runs"] != 2.0 || got["successes"].(float64) < 1 || got["gwm_mean"].(float64) <= 0 {
 		t.Errorf("got %v, want at least one of 2 runs solved and the work reported", got)
 	}
+	// Every run is listed in seed order with where it ended; a success has no errors left.
+	each, _ := got["each"].([]any)
+	if len(each) != 2 {
+		t.Fatalf("each = %v, want the 2 runs", got["each"])
+	}
+	successes := 0.0
+	for i, e := range each {
+		r := e.(map[string]any)
+		if r["seed"] != float64(4+i) || r["iterations"].(float64) <= 0 || r["iterations"].(float64) > 40000 {
+			t.Errorf("run %d: %v", i, r)
+		}
+		if r["success"] == true {
+			successes++
+			if r["data_err"] != 0.0 || r["code_err"] != 0.0 {
+				t.Errorf("run %d succeeded with errors left: %v", i, r)
+			}
+		}
+	}
+	if successes != got["successes"] {
+		t.Errorf("each lists %v successes, successes = %v", successes, got["successes"])
+	}
 }
