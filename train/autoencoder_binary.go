@@ -20,6 +20,9 @@ type BinarySettings struct {
 	Seed    uint64
 	Rewarm  bool // warm-start again after every Check iterations (one batch per epoch)
 	Workers int  // 0 means 1: the problem is tiny
+	// Progress, if not nil, is called after every Check iterations with the number of
+	// iterations just done (for a progress bar over long runs).
+	Progress func(iterations int)
 }
 
 // BinaryResult is the outcome of one binary encoding run.
@@ -96,6 +99,9 @@ func TrainBinary(ctx context.Context, s BinarySettings) (*BinaryResult, error) {
 		}
 		a.work += st.Work
 		res.Iterations += st.Iterations
+		if s.Progress != nil {
+			s.Progress(st.Iterations)
+		}
 		res.Err = st.Err
 		if st.Stop == StopCancelled {
 			return nil, ctx.Err()

@@ -17,6 +17,7 @@ import (
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/internal/atomicfile"
 	"github.com/lwl-go/lwl/internal/imgrid"
+	"github.com/lwl-go/lwl/internal/progress"
 	"github.com/lwl-go/lwl/train"
 )
 
@@ -79,15 +80,23 @@ iterations. Runs go to separate cores.
 	}
 	res := make([]*train.BinaryResult, *runs)
 	done := 0
+	// The bar counts iterations against every run's cap; a run that stops early counts its
+	// remainder as done, so the ETA is an upper bound.
+	bar := progress.New(stderr, "iterations (runs × cap)", *runs**maxIter, 0)
+	defer bar.Finish()
 	err := runParallel(ctx, *runs, *workers, func(ctx context.Context, i int) error {
 		r, err := train.TrainBinary(ctx, train.BinarySettings{N: *n, Beta: *beta, Omega: *omega, Delta: *delta,
-			MaxIter: *maxIter, Tol: *tol, Check: *check, Rewarm: *rewarm, Seed: *seed + uint64(i)})
+			MaxIter: *maxIter, Tol: *tol, Check: *check, Rewarm: *rewarm, Seed: *seed + uint64(i),
+			Progress: func(it int) { bar.Add(it, "") }})
 		res[i] = r
+		if r != nil && r.Iterations < *maxIter {
+			bar.Add(*maxIter-r.Iterations, "")
+		}
 		return err
 	}, func(i int) {
 		done++
 		if r := res[i]; r != nil {
-			fmt.Fprintf(stderr, "run %d/%d (seed %d): success %v after %d iterations, %.4f GWMs, data_err %.3g, code_err %.3g\n",
+			bar.Printf("run %d/%d (seed %d): success %v after %d iterations, %.4f GWMs, data_err %.3g, code_err %.3g\n",
 				done, *runs, *seed+uint64(i), r.Success, r.Iterations, r.GWMs, r.DataErr, r.CodeErr)
 		}
 	})

@@ -67,6 +67,20 @@ func (b *Bar) Add(n int, note string) {
 	b.draw(now)
 }
 
+// Printf writes a line of its own (a result, say) without breaking the bar: on a terminal
+// the bar is cleared, the line written, and the bar drawn again below it.
+func (b *Bar) Printf(format string, args ...any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tty {
+		fmt.Fprint(b.w, "\r\x1b[K")
+	}
+	fmt.Fprintf(b.w, format, args...)
+	if b.tty && !b.finished {
+		b.draw(time.Now())
+	}
+}
+
 // Finish draws the final state and ends the line.
 func (b *Bar) Finish() {
 	b.mu.Lock()

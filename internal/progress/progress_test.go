@@ -27,3 +27,26 @@ func TestPlainWriterGetsLinesNotEscapes(t *testing.T) {
 		t.Fatal("a buffer is not a terminal")
 	}
 }
+
+// Lines printed through the bar come out whole: on a terminal the bar is cleared first and
+// redrawn after; otherwise the line is just written.
+func TestPrintfKeepsLinesWhole(t *testing.T) {
+	var buf bytes.Buffer
+	b := New(&buf, "runs", 2, 0)
+	b.Printf("run %d done\n", 1)
+	b.Add(2, "")
+	b.Finish()
+	if out := buf.String(); !strings.HasPrefix(out, "run 1 done\n") || !strings.Contains(out, "runs 2/2") {
+		t.Fatalf("plain output %q", out)
+	}
+	buf.Reset()
+	b = New(&buf, "runs", 2, 0)
+	b.tty = true // as on a terminal
+	b.Add(1, "")
+	b.Printf("run %d done\n", 1)
+	out := buf.String()
+	i := strings.Index(out, "\r\x1b[Krun 1 done\n")
+	if i < 0 || !strings.Contains(out[i:], "runs 1/2") {
+		t.Fatalf("terminal output %q: want the bar cleared, the line, and the bar again", out)
+	}
+}
