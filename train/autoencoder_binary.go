@@ -87,6 +87,7 @@ func TrainBinary(ctx context.Context, s BinarySettings) (*BinaryResult, error) {
 		return nil, err
 	}
 	codes := append([]float64(nil), a.net.cv...)
+	enc, dec := make([]float64, m*s.N), make([]float64, m*m) // success-check scratch
 	for res.Iterations < s.MaxIter {
 		if res.Iterations > 0 && s.Rewarm {
 			if err := a.net.SetIDEBatch(d, m, m, a.rng); err != nil {
@@ -109,7 +110,9 @@ func TrainBinary(ctx context.Context, s BinarySettings) (*BinaryResult, error) {
 		if st.Stop == StopDiverged {
 			break
 		}
-		res.DataErr, res.CodeErr = binaryErrors(a, d, codes, m)
+		// data_err over the one-hot vectors and code_err over all codes, with the consensus
+		// parameters and the plain step.
+		res.DataErr, res.CodeErr = a.Encode(enc, nil, d, m), a.Decode(dec, codes, m)
 		if res.DataErr == 0 && res.CodeErr == 0 {
 			res.Success = true
 			break
@@ -121,13 +124,4 @@ func TrainBinary(ctx context.Context, s BinarySettings) (*BinaryResult, error) {
 	res.GWMs = float64(a.work) * 1e-9
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-// binaryErrors is data_err over the one-hot vectors and code_err over all codes with the
-// consensus parameters and the plain step.
-func binaryErrors(a *Autoencoder, d, codes []float64, m int) (float64, float64) {
-	enc, rec, dec := make([]float64, m*a.Sizes[1]), make([]float64, m*m), make([]float64, m*m)
-	de := a.Encode(enc, rec, d, m)
-	ce := a.Decode(dec, codes, m)
-	return de, ce
 }

@@ -232,14 +232,9 @@ func TestLayeredBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wide.Close()
-	rows := 0
-	for _, bl := range wide.blocks[:len(wide.blocks)-1] {
-		if bl.gather || bl.c != 700 || (bl.j1-bl.j0)*bl.c > blockEdges || (rows == 0 && (bl.j1-bl.j0)%4 != 0) {
-			t.Fatalf("layered 700-13-3 blocks: %+v", wide.blocks)
-		}
-		rows += bl.j1 - bl.j0
-	}
-	if rows != 13 || len(wide.blocks) != 3 {
+	// blockRows(700) = 8 rows (5600 in-edges), then the layer's other 5, then the class layer.
+	if bs := wide.blocks; len(bs) != 3 || bs[0].c != 700 || bs[0].j1-bs[0].j0 != 8 ||
+		bs[1].c != 700 || bs[1].j0 != bs[0].j1 || bs[1].j1-bs[1].j0 != 5 || bs[2].c != 13 {
 		t.Fatalf("layered 700-13-3 blocks: %+v", wide.blocks)
 	}
 	for j := 5; j < 12; j++ {
