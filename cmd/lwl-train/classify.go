@@ -166,7 +166,7 @@ type classifyResult struct {
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", classifyUsage, stderr)
 	var cf classifyFlags
-	cf.register(fs)
+	cf.register(fs.FlagSet)
 	majority := fs.Int("majority", 0, "train on majority-gate data of this circuit depth (section 5.5.1)")
 	dataSeed := fs.Uint64("data-seed", 1, "seed of the majority circuit and split")
 	mnist := fs.Int("mnist", 0, "train on the first N MNIST training items, test on the first N test items")

@@ -92,8 +92,8 @@ func lastTableRow(out, epoch string) string {
 	return row
 }
 
-// Mistakes on the command line exit with status 2 (1 for a flag the flag package rejects)
-// and a message naming the problem, before any training.
+// Mistakes on the command line exit with status 2 and a message naming the problem, before
+// any training.
 func TestClassifyUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -108,7 +108,7 @@ func TestClassifyUsageErrors(t *testing.T) {
 		{[]string{"-majority", "2", "-epochs", "0"}, "must be positive", 2},
 		{[]string{"-majority", "2", "-activation", "tanh"}, "want relu, step or zigmoid", 2},
 		{[]string{"-majority", "2", "-fpa", "0.1", "-relabel"}, "-fpa cannot be combined", 2},
-		{[]string{"-majority", "2", "-nosuchflag"}, "flag provided but not defined", 1},
+		{[]string{"-majority", "2", "-nosuchflag"}, "flag provided but not defined", 2},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"classify", "-out", t.TempDir()}, tc.args...), &stdout, &stderr)

@@ -61,7 +61,7 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 	ckpt := fs.String("checkpoint", "", "autoencoder checkpoint file (default OUT.ckpt)")
 	resume := fs.Bool("resume", false, "go on from the checkpoint if it exists")
 	figDir := fs.String("figures", "", "directory for the PNG figures 20–23 (none if empty)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *out == "" {

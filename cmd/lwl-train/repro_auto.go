@@ -72,7 +72,7 @@ iterations. Runs go to separate cores.
 	tol := fs.Float64("tol", 1e-10, "stop a run when RRR_err ≤ tol")
 	workers := fs.Int("jobs", 0, "runs at a time (0: one per core)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *n < 1 || *n > 10 || *runs < 1 {
@@ -164,7 +164,7 @@ samples (figure 21 bottom) and the code marginals as histograms (figure 20).
 	zdelta := fs.Float64("delta", 0.4, "zigmoid Δ as in the reference programs: the ramp from 0 to 1 spans z ∈ [−Δ, Δ]")
 	outDir := fs.String("out", ".", "directory for the PNG figures")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	trainSet, err := dataset.MNIST(true, *items)

@@ -111,7 +111,7 @@ weights from seed+i. The paper trains up to 1000 epochs; -epochs sets the budget
 	workers := fs.Int("workers", 1, "parallel parts per iteration of one run")
 	jobs := fs.Int("jobs", 0, "runs at a time (0: cores / workers)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *depth < 1 || *runs <= 0 || *epochs <= 0 {
@@ -161,7 +161,7 @@ per batch, β 1, Ω 2, Υ 1, Δ 0.7, ee 0.5% (5 exempted items per batch); the p
 	workers := fs.Int("workers", 0, "parallel parts per iteration (0: all cores)")
 	jobs := fs.Int("jobs", 1, "runs at a time")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *n < 1000 || *runs <= 0 || *epochs <= 0 {
@@ -237,7 +237,7 @@ Reported (and in -json):
 	seed := fs.Uint64("seed", 1, "seed of the flips and the run")
 	workers := fs.Int("workers", 0, "parallel parts per iteration (0: all cores)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *n < 1000 || !(*flip >= 0 && *flip < 1) || *epochs <= 0 {
