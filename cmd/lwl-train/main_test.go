@@ -18,7 +18,7 @@ func TestExitCodes(t *testing.T) {
 	type row struct {
 		args []string
 		code int
-		want string // on stderr
+		want string // on stderr, in any case
 	}
 	rows := []row{
 		{nil, 2, "Commands:"},
@@ -51,7 +51,7 @@ func TestExitCodes(t *testing.T) {
 	for _, r := range rows {
 		var stdout, stderr bytes.Buffer
 		code := run(r.args, &stdout, &stderr)
-		if code != r.code || !strings.Contains(stderr.String(), r.want) {
+		if code != r.code || !strings.Contains(strings.ToLower(stderr.String()), strings.ToLower(r.want)) {
 			t.Errorf("lwl-train %q: exit %d, want %d with %q on stderr; stderr:\n%s", r.args, code, r.code, r.want, stderr.String())
 		}
 		if code != 0 && stdout.Len() != 0 {
