@@ -25,10 +25,11 @@ import (
 type command struct {
 	summary string
 	// run parses args (everything after the command name) and does the work. Results go to
-	// stdout, progress and diagnostics to stderr. The error decides the exit status, as for
-	// the go command and flag.ExitOnError: nil or flag.ErrHelp (-h) 0, a *usageError (a
-	// mistake on the command line, reported before any work) 2, any other error 1. A command
-	// makes its flags with newFlagSet and returns Parse's error as it is, which keeps it so.
+	// stdout, progress and diagnostics to stderr. The error decides the exit status, as
+	// with flag.ExitOnError: nil or flag.ErrHelp (-h) 0, a *usageError (a mistake on the
+	// command line, reported before any work) 2, any other error 1. A command makes its
+	// flags with newFlagSet and returns the error of its Parse (parseNoArgs when it takes
+	// flags only) as it is, which keeps it so.
 	run func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
