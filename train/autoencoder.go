@@ -130,53 +130,48 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 	if N == 0 || D != a.Sizes[0] || len(data.Data) != N*D {
 		return nil, fmt.Errorf("train: %d×%d data for an autoencoder with %d data nodes", N, D, a.Sizes[0])
 	}
-	batch := a.s.DataBatch
-	if batch <= 0 || batch > N {
-		batch = N
-	}
-	order := make([]int, N)
-	buf := make([]float64, batch*D)
-	start, secs0 := time.Now(), a.secs
-	var out []AutoEpochStats
-	epochs := max(a.s.Epochs, 1)
-	total, done := (epochs-a.epoch)*(N/batch), 0
-	for ep := a.epoch + 1; ep <= epochs; ep++ {
+	l := newEpochLoop(N, a.s.DataBatch, a.s.Epochs)
+	l.epoch = a.epoch + 1
+	l.settings = Settings{Beta: a.s.Beta, Tol: a.s.Tol, MaxIter: a.s.IterPerBatch}
+	// Each epoch's order and code draws depend on its own stream only (epochRand), so that a
+	// run resumed at an epoch's start repeats an unbroken one.
+	l.shuffle = func(ep int, order []int) {
 		a.rng = epochRand(a.s.Seed, ep)
-		for i := range order { // each epoch's order depends on its stream only
+		for i := range order {
 			order[i] = i
 		}
 		a.rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		st := AutoEpochStats{Epoch: ep}
-		nb := 0
-		for b0 := 0; b0+batch <= N; b0 += batch {
-			for r := 0; r < batch; r++ {
-				copy(buf[r*D:(r+1)*D], data.Row(order[b0+r]))
-			}
-			var first float64
-			sts, err := a.Batch(ctx, buf, batch, func(i int, e float64) {
-				if i == 1 {
-					first = e
-				}
-			})
-			if err != nil {
-				return out, err
-			}
-			if sts.Stop == StopCancelled {
-				return out, ctx.Err()
-			}
-			st.DataErr += a.net.DataErr()
-			if a.s.CodeBatch > 0 {
-				st.CodeErr += a.net.CodeErr()
-			}
-			st.ErrStart += first
-			st.ErrStop += sts.Err
-			st.Iterations += sts.Iterations
-			nb++
-			if done++; a.s.OnBatch != nil {
-				a.s.OnBatch(done, total)
-			}
+	}
+	buf := make([]float64, l.batch*D)
+	l.start = func(rows []int) (Iterator, error) {
+		for r, k := range rows {
+			copy(buf[r*D:(r+1)*D], data.Row(k))
 		}
-		inv := 1 / float64(nb)
+		return a.net, a.net.SetIDEBatch(buf, len(rows), a.s.CodeBatch, a.rng)
+	}
+	start, secs0 := time.Now(), a.secs
+	var out []AutoEpochStats
+	total, done := (l.epochs-a.epoch)*l.batches(), 0
+	var st AutoEpochStats // the epoch in progress
+	l.done = func(ep int, _ []int, sts Status, first float64) error {
+		if st.Epoch != ep {
+			st = AutoEpochStats{Epoch: ep}
+		}
+		a.work += sts.Work
+		st.DataErr += a.net.DataErr()
+		if a.s.CodeBatch > 0 {
+			st.CodeErr += a.net.CodeErr()
+		}
+		st.ErrStart += first
+		st.ErrStop += sts.Err
+		st.Iterations += sts.Iterations
+		if done++; a.s.OnBatch != nil {
+			a.s.OnBatch(done, total)
+		}
+		return nil
+	}
+	l.epochDone = func(ep int) error {
+		inv := 1 / float64(l.batches())
 		st.DataErr *= inv
 		st.CodeErr *= inv
 		st.ErrStart *= inv
@@ -192,8 +187,9 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 		if a.s.OnEpoch != nil {
 			a.s.OnEpoch(st)
 		}
+		return nil
 	}
-	return out, nil
+	return out, l.run(ctx)
 }
 
 // Format returns the trained network for the bundle format (compact cyclic layered form; a

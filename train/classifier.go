@@ -255,82 +255,60 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 
 	res := &ClassifierResult{}
 	start := time.Now()
-	order := make([]int, N)
-	for i := range order {
-		order[i] = i
-	}
 	buf := make([]float64, batch*D)
 	lab := make([]int, batch)
 	pred := make([]int, batch)
-	iter := 0
-	var first, last float64
-	nIt := 0
-	settings := Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch, Trace: func(i int, e float64) {
-		if i == 1 {
-			first = e
-		}
-		last = e
-		nIt = i
-		if s.Trace != nil {
-			s.Trace(iter+i, e)
-		}
-	}}
 	model := net.Classifier()
-	for ep := 1; ep <= epochs; ep++ {
+	l := newEpochLoop(N, batch, epochs)
+	l.settings = Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch, Trace: s.Trace}
+	l.shuffle = func(_ int, order []int) {
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		st := EpochStats{Epoch: ep}
-		nb := 0
-		final := ep == epochs
-		if final {
-			res.Flagged = res.Flagged[:0]
+	}
+	l.start = func(rows []int) (Iterator, error) {
+		for r, k := range rows {
+			copy(buf[r*D:(r+1)*D], trainSet.X.Row(k))
+			lab[r] = trainSet.Labels[k]
 		}
-		for b0 := 0; b0+batch <= N; b0 += batch {
-			for r := 0; r < batch; r++ {
-				copy(buf[r*D:(r+1)*D], trainSet.X.Row(order[b0+r]))
-				lab[r] = trainSet.Labels[order[b0+r]]
+		return net, net.SetBatch(buf, lab, batch)
+	}
+	var st EpochStats // the epoch in progress
+	l.done = func(ep int, rows []int, sts Status, first float64) error {
+		if st.Epoch != ep {
+			st = EpochStats{Epoch: ep}
+			if ep == epochs {
+				res.Flagged = res.Flagged[:0]
 			}
-			if err := net.SetBatch(buf, lab, batch); err != nil {
-				return nil, err
+		}
+		st.Iterations += sts.Iterations
+		res.Work += sts.Work
+		res.Stop = sts.Stop
+		st.ErrStart += first
+		st.ErrStop += sts.Err
+		model.Predict(pred, buf, batch)
+		wrong := 0
+		for r, p := range pred {
+			if p != lab[r] {
+				wrong++
 			}
-			sts, err := Solve(ctx, net, settings)
-			if err != nil {
-				return nil, err
-			}
-			iter += sts.Iterations
-			st.Iterations += sts.Iterations
-			res.Work += sts.Work
-			res.Stop = sts.Stop
-			if sts.Stop == StopCancelled {
-				return nil, ctx.Err()
-			}
-			if sts.Stop == StopDiverged {
-				return nil, fmt.Errorf("train: RRR diverged in epoch %d (RRR_err %v after %d iterations)", ep, sts.Err, nIt)
-			}
-			st.ErrStart += first
-			st.ErrStop += last
-			model.Predict(pred, buf, batch)
-			wrong := 0
-			for r, p := range pred {
-				if p != lab[r] {
-					wrong++
+		}
+		st.BatchErr += float64(wrong) / float64(batch)
+		if s.OnBatch != nil {
+			s.OnBatch(ep, rows, net.Assignments())
+		}
+		if ep == epochs {
+			for r, a := range net.Assignments() {
+				if a != lab[r] {
+					res.Flagged = append(res.Flagged, Flagged{Item: rows[r], Label: lab[r], Assigned: a})
 				}
 			}
-			st.BatchErr += float64(wrong) / float64(batch)
-			if s.OnBatch != nil {
-				s.OnBatch(ep, order[b0:b0+batch], net.Assignments())
-			}
-			if final {
-				for r, a := range net.Assignments() {
-					if a != lab[r] {
-						res.Flagged = append(res.Flagged, Flagged{Item: order[b0+r], Label: lab[r], Assigned: a})
-					}
-				}
-			}
-			nb++
 		}
-		st.ErrStart /= float64(nb)
-		st.ErrStop /= float64(nb)
-		st.BatchErr /= float64(nb)
+		return nil
+	}
+	l.epochDone = func(int) error {
+		nb := float64(l.batches())
+		st.ErrStart /= nb
+		st.ErrStop /= nb
+		st.BatchErr /= nb
 		st.TrainErr = model.ErrorRate(trainSet.X, trainSet.Labels)
 		st.TestErr = model.ErrorRate(testSet.X, testSet.Labels)
 		st.GWMs = float64(res.Work) * 1e-9
@@ -339,7 +317,12 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		if s.OnEpoch != nil {
 			s.OnEpoch(st)
 		}
+		return nil
 	}
+	if err := l.run(ctx); err != nil {
+		return nil, err
+	}
+	order := l.order
 	res.Elapsed = time.Since(start)
 	c, err := NewClassifier(g, append([]float64(nil), net.wA...), append([]float64(nil), net.bB...), net.omega, net.act)
 	if err != nil {
