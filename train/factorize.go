@@ -45,9 +45,10 @@ type Factorization struct {
 func (f *Factorization) GWMs() float64 { return float64(f.Work) * 1e-9 }
 
 // NewRand returns the PCG generator that every seeded function of this package uses.
-func NewRand(seed uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
+func NewRand(seed uint64) *rand.Rand { return rand.New(newPCG(seed)) }
+
+// newPCG is NewRand's source, for the trainers that save and restore its state.
+func newPCG(seed uint64) *rand.PCG { return rand.NewPCG(seed, seed^0x9e3779b97f4a7c15) }
 
 // Factorize finds non-negative W (cols×Rank) and X (rows×Rank) with Y ≈ X·Wᵀ for the
 // row-major rows×cols matrix y, by RRR on the constraints of section 4.1.
