@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,11 @@ the per-epoch table of the reference programs: epoch, GWMs, iterations, errstart
 errstop (mean first and last RRR_err of the epoch's batches), batch_err, train_err,
 test_err. The class of an item is the class node with the largest y − b in a forward pass
 with the consensus weights and biases.
+
+-net FILE trains on the graph of a net file as the reference programs write them (their
+completenet, for instance) instead of the layered graph of -layers; the format is described
+in the README ("Net files"). The graph's nodes are data, hidden and class nodes in that
+order, and the bundle stores it in the general edge-list form.
 
 Compromised data (section 5.3): -ee (or -exempt) exempts that many items per batch from the
 class constraints (32); with -relabel the same number may instead take the class nearest to
@@ -71,6 +77,9 @@ type classifyFlags struct {
 	relabel                              bool
 	activation                           string
 	seed                                 uint64
+	// graph, when not nil, is the network read from a net file (classify -net) instead of
+	// the layered graph of -layers.
+	graph *train.Graph
 }
 
 func (f *classifyFlags) register(fs *flag.FlagSet) {
@@ -111,6 +120,16 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 			return s, nil, &usageError{fmt.Sprintf("-layers %q: the data have %d inputs and %d classes", f.layers, d, classes)}
 		}
 	}
+	if f.graph != nil {
+		if f.layers != "" {
+			return s, nil, &usageError{"-net and -layers exclude each other"}
+		}
+		d0, h, c := len(f.graph.NodesOf(train.Data)), len(f.graph.NodesOf(train.Hidden)), len(f.graph.NodesOf(train.Class))
+		if d0 != d || c < classes {
+			return s, nil, fmt.Errorf("the net file's graph has %d data and %d class nodes; the data have %d inputs and %d classes", d0, c, d, classes)
+		}
+		sizes = []int{d0, h, c}
+	}
 	if f.epochs <= 0 || f.iter <= 0 || f.batch <= 0 {
 		return s, nil, &usageError{"-epochs, -iter and -batch must be positive"}
 	}
@@ -141,9 +160,12 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 	case count > 0:
 		rule.Mode, rule.Count = train.ClassExempt, count
 	}
-	g, err := train.Layered(sizes...)
-	if err != nil {
-		return s, nil, &usageError{err.Error()}
+	g := f.graph
+	if g == nil {
+		var err error
+		if g, err = train.Layered(sizes...); err != nil {
+			return s, nil, &usageError{err.Error()}
+		}
 	}
 	s = train.ClassifierSettings{
 		Graph: g,
@@ -195,6 +217,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
 	ckptPath := fs.String("checkpoint", "", "write a checkpoint here after every epoch (on Ctrl-C: classifier.ckpt in -out)")
 	resume := fs.Bool("resume", false, "go on from the checkpoint (-checkpoint, or classifier.ckpt in -out)")
+	netPath := fs.String("net", "", "the network graph from a net file of the reference programs (as completenet writes them) instead of -layers")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -210,6 +233,11 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	classes := max(trainSet.Classes, testSet.Classes, 2)
+	if *netPath != "" {
+		if cf.graph, err = train.ReadClassifierNet(*netPath); err != nil {
+			return err
+		}
+	}
 	s, sizes, err := cf.settings(trainSet.X.Cols, classes, hidden)
 	if err != nil {
 		return err
@@ -488,15 +516,40 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 			return err
 		}
 	}
-	b := classifierBundle(res, tr, shape, cf, sizes, metrics)
+	b, err := classifierBundle(res, tr, shape, cf, sizes, metrics)
+	if err != nil {
+		return err
+	}
 	return format.Save(filepath.Join(dir, "classifier.lwlb"), b)
 }
 
-// classifierBundle converts a trained layered classifier to the bundle format. The layered
-// graph of train.Layered orders edges as format's layered form does (receiving layer,
-// receiving node, sending node), so the weights carry over as they are.
-func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int, metrics map[string]float64) *format.Bundle {
+// classifierBundle converts a trained classifier to the bundle format. The layered graph of
+// train.Layered orders edges as format's layered form does (receiving layer, receiving node,
+// sending node), so the weights carry over as they are; a graph from a net file is saved in
+// the general (edge list) form.
+func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int, metrics map[string]float64) (*format.Bundle, error) {
 	c := res.Classifier
+	var n *format.Network
+	if cf.graph != nil {
+		var err error
+		n, err = train.FormatNetwork(c.Graph, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases))
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		n = layeredClassifier(c, cf, sizes)
+	}
+	n.DataShape = shape
+	return &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
+		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
+			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
+			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
+		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(),
+	}}, nil
+}
+
+// layeredClassifier is the compact layered form of a classifier on train.Layered(sizes...).
+func layeredClassifier(c *train.Classifier, cf classifyFlags, sizes []int) *format.Network {
 	groups := make([]format.Group, len(sizes))
 	roles := make([]format.Role, len(sizes))
 	for l := range sizes {
@@ -519,11 +572,5 @@ func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []
 	n := format.NewLayered(sizes, false, c.Omega, groups, roles)
 	copy(n.W, c.Weights)
 	copy(n.B, c.Biases)
-	n.DataShape = shape
-	return &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
-		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
-			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
-			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
-		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(),
-	}}
+	return n
 }
