@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
@@ -18,6 +19,10 @@ type AutoencoderSettings struct {
 	// section 6.3.2; 2ⁿ, n for the binary encoding of 6.3.1); Code is the code layer's index.
 	Sizes []int
 	Code  int
+	// Graph, if set, is the cyclic graph to train instead (a net file's, ReadAutoencoderNet),
+	// and Sizes and Code are ignored: the autoencoder's Sizes become the net file's counts of
+	// data, encoder hidden, code and decoder hidden nodes, and Code 2.
+	Graph *Graph
 
 	NetworkConfig         // Ω, activation (step or zigmoid with margin Δ), workers
 	Beta          float64 // RRR step β; 0 means 1
@@ -69,8 +74,15 @@ func NewAutoencoder(s AutoencoderSettings) (*Autoencoder, error) {
 	if s.CodeBatch < 0 || s.DataBatch < 0 {
 		return nil, fmt.Errorf("%w: batch sizes %d data and %d codes", ErrSettings, s.DataBatch, s.CodeBatch)
 	}
-	g, err := LayeredAutoencoder(s.Code, s.Sizes...)
-	if err != nil {
+	var g *Graph
+	var err error
+	if s.Graph != nil {
+		g = s.Graph
+		if s.Sizes, err = netCounts(g); err != nil {
+			return nil, err
+		}
+		s.Code = 2
+	} else if g, err = LayeredAutoencoder(s.Code, s.Sizes...); err != nil {
 		return nil, err
 	}
 	rng := NewRand(s.Seed)
@@ -192,10 +204,35 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 	return out, l.run(ctx)
 }
 
-// Format returns the trained network for the bundle format (compact cyclic layered form; a
-// copy of the weights and biases).
+// Format returns the trained network for the bundle format (a copy of the weights and
+// biases): the compact cyclic layered form, or the general form for a graph of
+// AutoencoderSettings.Graph.
 func (a *Autoencoder) Format() (*format.Network, error) {
+	if a.s.Graph != nil {
+		return FormatNetwork(a.Graph, a.net.act, a.net.omega, 0, slices.Clone(a.net.wA), slices.Clone(a.net.bB))
+	}
 	return FormatAutoencoder(a.Graph, a.Sizes, a.Code, a.net.act, a.net.omega, a.net.wA, a.net.bB)
+}
+
+// netCounts returns the node counts of an autoencoder graph in the net file's order: data,
+// encoder hidden, code, decoder hidden (an error when the nodes are not numbered so).
+func netCounts(g *Graph) ([]int, error) {
+	order := []Role{Data, Hidden, Code, Hidden}
+	counts := make([]int, len(order))
+	b := 0
+	for j, r := range g.Roles {
+		for b < len(order) && r != order[b] {
+			b++
+		}
+		if b == len(order) {
+			return nil, fmt.Errorf("%w: node %d (%v) breaks the autoencoder's node order data, hidden, code, hidden", ErrGraph, j, r)
+		}
+		counts[b]++
+	}
+	if counts[0] == 0 || counts[2] == 0 {
+		return nil, fmt.Errorf("%w: an autoencoder needs data and code nodes (has %d and %d)", ErrGraph, counts[0], counts[2])
+	}
+	return counts, nil
 }
 
 // Encode writes the codes of rows data items (rows×|D|) into dst (rows×|C|) with the current
