@@ -287,11 +287,14 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	// The first SIGINT or SIGTERM (ctx's cancellation) ends the run after the batch in
 	// progress; the batches themselves run on a context that the signal does not cancel.
+	if err := ctx.Err(); err != nil { // interrupted while the data loaded: nothing to save
+		return err
+	}
 	interrupt := make(chan struct{})
 	s.Interrupt = interrupt
 	stopWatch := context.AfterFunc(ctx, func() {
 		signal.Reset(os.Interrupt) // a second Ctrl-C quits at once
-		bar.Printf("interrupted: finishing the batch in progress, then writing %s (Ctrl-C again quits at once)", savePath)
+		bar.Printf("interrupted: finishing the batch in progress, then writing %s (Ctrl-C again quits at once)\n", savePath)
 		close(interrupt)
 	})
 	defer stopWatch()

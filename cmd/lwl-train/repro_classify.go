@@ -81,7 +81,7 @@ func runClassRepro(ctx context.Context, name string, runs, jobs int, data func(i
 	bar := progress.New(stderr, "epochs (all runs)", runs*epochs, 0)
 	stopWatch := context.AfterFunc(ctx, func() {
 		signal.Reset(os.Interrupt) // a second Ctrl-C quits at once
-		bar.Printf("interrupted: ending each run after its batch in progress (Ctrl-C again quits at once)")
+		bar.Printf("interrupted: ending each run after its batch in progress (Ctrl-C again quits at once)\n")
 	})
 	defer stopWatch()
 	err := runParallel(ctx, runs, jobs, func(ctx context.Context, i int) error {
