@@ -71,24 +71,9 @@ apply. The bundle stores such a graph in the general edge-list form.
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var graph *train.Graph
-	if *netPath != "" {
-		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "hidden" || f.Name == "codes" {
-				*netPath = "" // reported below
-			}
-		})
-		if *netPath == "" {
-			return &usageError{"-net gives the layers: -hidden and -codes do not apply"}
-		}
-		var err error
-		if graph, err = train.ReadAutoencoderNet(*netPath); err != nil {
-			return err
-		}
-		if d := len(graph.NodesOf(train.Data)); d != 784 {
-			return fmt.Errorf("%s: %d data nodes; MNIST items have 784", *netPath, d)
-		}
-		*codes = len(graph.NodesOf(train.Code))
+	graph, err := mnistAutoencoderNet(fs, *netPath, codes)
+	if err != nil {
+		return err
 	}
 	if *out == "" {
 		return &usageError{"-o is required"}
@@ -250,6 +235,33 @@ apply. The bundle stores such a graph in the general edge-list form.
 	fmt.Fprintf(stdout, "wrote %s: data_err %.4f code_err %.4f (epoch means); fp %.3f train %.3f test, tn %.3f train %.3f test; %.1f GWMs; autoencoder %.0fs, filter %.0fs, this process %.0fs\n", *out,
 		final.DataErr, final.CodeErr, last.FP, last.TestFP, last.TN, last.TestTN, gwm, a.Seconds(), last.Seconds, time.Since(start).Seconds())
 	return nil
+}
+
+// mnistAutoencoderNet reads the -net file of an MNIST autoencoder command (nil without
+// one): an autoencoder net with 784 data nodes, whose code nodes set *codes. -hidden and
+// -codes cannot be given with it.
+func mnistAutoencoderNet(fs *flag.FlagSet, path string, codes *int) (*train.Graph, error) {
+	if path == "" {
+		return nil, nil
+	}
+	var clash error
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "hidden" || f.Name == "codes" {
+			clash = &usageError{"-net gives the layers: -hidden and -codes do not apply"}
+		}
+	})
+	if clash != nil {
+		return nil, clash
+	}
+	g, err := train.ReadAutoencoderNet(path)
+	if err != nil {
+		return nil, err
+	}
+	if d := len(g.NodesOf(train.Data)); d != 784 {
+		return nil, fmt.Errorf("%s: %d data nodes; MNIST items have 784", path, d)
+	}
+	*codes = len(g.NodesOf(train.Code))
+	return g, nil
 }
 
 // filterFigures writes the fp and tn of the filter epochs (figures 22 and 23).

@@ -147,4 +147,15 @@ func TestGenerativeNetFile(t *testing.T) {
 	var stderr bytes.Buffer
 	assert.Equal(t, 2, run(append(small, "-net", net, "-codes", "4", "-o", fromNet), io.Discard, &stderr))
 	assert.Contains(t, stderr.String(), "-hidden and -codes do not apply")
+
+	// repro mnist-autoencoder takes the same file.
+	repro := []string{"repro", "mnist-autoencoder", "-items", "200", "-iter", "5", "-out", dir, "-json"}
+	var got [2]mnistAutoResult
+	for i, extra := range [][]string{{"-hidden", "16", "-codes", "4"}, {"-net", net}} {
+		out, _ := runOK(t, append(repro, extra...)...)
+		lastJSON(t, out, &got[i])
+	}
+	assert.Equal(t, got[0].DataErr, got[1].DataErr)
+	assert.Equal(t, got[0].CodeErr, got[1].CodeErr)
+	assert.Equal(t, got[0].TestErr, got[1].TestErr)
 }
