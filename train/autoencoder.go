@@ -201,7 +201,8 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 		}
 		return nil
 	}
-	return out, l.run(ctx)
+	err := l.run(ctx) // before out is read: the epochs append to it
+	return out, err
 }
 
 // Format returns the trained network for the bundle format (a copy of the weights and
