@@ -286,10 +286,9 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		s.Checkpoint = func(c *train.ClassifierCheckpoint) error { return c.WriteFile(*ckptPath) }
 	}
 	// The first SIGINT or SIGTERM (ctx's cancellation) ends the run after the batch in
-	// progress; the batches themselves run on a context that the signal does not cancel.
-	if err := ctx.Err(); err != nil { // interrupted while the data loaded: nothing to save
-		return err
-	}
+	// progress; the batches themselves run on a context that the signal does not cancel. A
+	// signal that came while the data loaded stops the run before its first batch, with a
+	// checkpoint of the starting point.
 	interrupt := make(chan struct{})
 	s.Interrupt = interrupt
 	stopWatch := context.AfterFunc(ctx, func() {
