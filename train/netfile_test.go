@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lwl-go/lwl/dataset"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -141,4 +142,49 @@ func FuzzParseNet(f *testing.F) {
 		require.Equal(t, g.Src, back.Src)
 		require.Equal(t, g.InStart, back.InStart)
 	})
+}
+
+// An autoencoder on a net file's graph: its checkpoint resumes on the same graph and is
+// refused on another graph with the same node counts.
+func TestAutoencoderGraphCheckpoint(t *testing.T) {
+	g, err := LayeredAutoencoder(2, 6, 4, 2, 4)
+	require.NoError(t, err)
+	var b bytes.Buffer
+	require.NoError(t, WriteNet(&b, g))
+	same, err := ParseAutoencoderNet(bytes.NewReader(b.Bytes()), "same")
+	require.NoError(t, err)
+	// Node 6 (encoder hidden) loses its in-edge from data node 0.
+	other, err := ParseAutoencoderNet(strings.NewReader(strings.Replace(b.String(), "6 6\n0 1 2 3 4 5\n", "6 5\n1 2 3 4 5\n", 1)), "other")
+	require.NoError(t, err)
+	require.Equal(t, g.Edges()-1, other.Edges())
+
+	settings := func(g *Graph) AutoencoderSettings {
+		return AutoencoderSettings{Graph: g, NetworkConfig: NetworkConfig{Omega: 4, Activation: Zigmoid{Delta: 0.2}},
+			IterPerBatch: 5, DataBatch: 10, CodeBatch: 2, Epochs: 1, Seed: 1}
+	}
+	a, err := NewAutoencoder(settings(g))
+	require.NoError(t, err)
+	defer a.Close()
+	assert.Equal(t, []int{6, 4, 2, 4}, a.Sizes)
+	rng := NewRand(3)
+	data := make([]float64, 20*6)
+	for i := range data {
+		data[i] = rng.Float64()
+	}
+	_, err = a.Train(context.Background(), dataset.Matrix{Rows: 20, Cols: 6, Data: data})
+	require.NoError(t, err)
+	c := a.Checkpoint()
+
+	b1, err := NewAutoencoder(settings(same))
+	require.NoError(t, err)
+	defer b1.Close()
+	assert.NoError(t, b1.Restore(c))
+	b2, err := NewAutoencoder(settings(other))
+	require.NoError(t, err)
+	defer b2.Close()
+	err = b2.Restore(c)
+	require.ErrorIs(t, err, ErrCheckpoint)
+	assert.ErrorContains(t, err, "graph")
+	_, err = a.Format()
+	assert.NoError(t, err)
 }
