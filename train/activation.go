@@ -181,3 +181,72 @@ func (s Zigmoid) Eval(z float64) float64 {
 	}
 	return (z + s.Delta) / (2 * s.Delta)
 }
+
+// runProjector projects a run of nodes of one item: for each i, (xa, ya, ba)[i] =
+// Project(xs[i]/g2[i], y[i], b[i]), the consensus of the out-edge copies of x (weight g² =
+// outdeg, lemma 4.1) with the activation as side constraint. The activations of this package
+// implement it with their projection inlined, so the network's node pass makes one call per
+// run of nodes instead of an interface call per (item, node); others get a loop over Project.
+type runProjector interface {
+	projectRun(xa, ya, ba, xs, y, b, g2 []float64)
+}
+
+func runProjectorOf(a Activation) runProjector {
+	if p, ok := a.(runProjector); ok {
+		return p
+	}
+	return anyProjector{a}
+}
+
+type anyProjector struct{ a Activation }
+
+func (p anyProjector) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
+	for i := range xa {
+		xa[i], ya[i], ba[i] = p.a.Project(xs[i]/g2[i], y[i], b[i])
+	}
+}
+
+// projectRun is ReLU.Project written into the loop (the same arithmetic).
+func (ReLU) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
+	n := len(xa)
+	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
+	for i := range xa {
+		x, yi, bi := xs[i]/g2[i], y[i], b[i]
+		ay, ab := yi, bi
+		if yi > bi {
+			m := 0.5 * (yi + bi)
+			ay, ab = m, m
+		}
+		da := x*x + (ay-yi)*(ay-yi) + (ab-bi)*(ab-bi)
+		s := (x - yi + bi) / 3
+		if bx := x - s; bx >= 0 && 3*s*s < da {
+			xa[i], ya[i], ba[i] = bx, yi+s, bi-s
+		} else {
+			xa[i], ya[i], ba[i] = 0, ay, ab
+		}
+	}
+}
+
+// projectRun is Step.Project written into the loop (the same arithmetic).
+func (a Step) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
+	n := len(xa)
+	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
+	for i := range xa {
+		x, yi, bi := xs[i]/g2[i], y[i], b[i]
+		x0, y0, b0, d0 := stepPiece(0, -1, a.Delta, x, yi, bi)
+		x1, y1, b1, d1 := stepPiece(1, 1, a.Delta, x, yi, bi)
+		if d1 < d0 {
+			xa[i], ya[i], ba[i] = x1, y1, b1
+		} else {
+			xa[i], ya[i], ba[i] = x0, y0, b0
+		}
+	}
+}
+
+func (a Zigmoid) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
+	n := len(xa)
+	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
+	for i := range xa {
+		xa[i], ya[i], ba[i] = a.Project(xs[i]/g2[i], y[i], b[i])
+	}
+}

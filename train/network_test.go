@@ -261,8 +261,10 @@ func BenchmarkNetworkIterate(b *testing.B) {
 		{"784-20-10/K1000/2w", []int{784, 20, 10}, 1000, 2},
 		{"784-20-10/K1000/1w", []int{784, 20, 10}, 1000, 1},
 		{"13-26-26-2/K128/2w", []int{13, 26, 26, 2}, 128, 2},
+		{"13-26-26-2/K128/1w", []int{13, 26, 26, 2}, 128, 1},
 		{"16-8-4/K64/1w", []int{16, 8, 4}, 64, 1},
 		{"10-50-50-50-2/K500/2w", []int{10, 50, 50, 50, 2}, 500, 2}, // the generator's filter
+		{"10-50-50-50-2/K500/1w", []int{10, 50, 50, 50, 2}, 500, 1},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			g := mustLayered(b, bc.sizes...)
@@ -506,6 +508,29 @@ func BenchmarkAutoencoderIterate(b *testing.B) {
 				}
 			}
 			if err := n.SetIDEBatch(d, 200, 20, rng); err != nil {
+				b.Fatal(err)
+			}
+			benchWM(b, n)
+		})
+	}
+}
+
+// BenchmarkBinaryEncoderIterate reports the time per weight-multiply of the binary encoder
+// of section 6.3.1 at n = 5 (32→5→32, the 32 one-hot data items and the 32 binary codes).
+func BenchmarkBinaryEncoderIterate(b *testing.B) {
+	for _, parts := range []int{2, 1} {
+		b.Run(fmt.Sprintf("32-5-32/K64/%dw", parts), func(b *testing.B) {
+			g := mustAutoencoder(b, 1, 32, 5)
+			n, err := NewNetwork(g, NetworkConfig{Omega: 100, Activation: Step{Delta: 0.17}, Workers: parts}, NewRand(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer n.Close()
+			d := make([]float64, 32*32)
+			for i := 0; i < 32; i++ {
+				d[i*32+i] = 1
+			}
+			if err := n.SetIDEBatch(d, 32, 32, NewRand(2)); err != nil {
 				b.Fatal(err)
 			}
 			benchWM(b, n)
