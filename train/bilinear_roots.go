@@ -12,7 +12,7 @@ import "github.com/lwl-go/lwl/internal/asm/f64"
 // root's side, so that roots next to a pole (x ≈ ±w) keep their relative precision. The
 // common case is Newton steps from the previous root, four roots at a time with no
 // data-dependent branch but the common exit (f64.NewtonRoots); a root not converged within
-// f64.MaxNewtonSteps (a poor start, or a step out of (−1, 1)) is finished by the safeguarded
+// f64.NewtonSteps (a poor start, or a step out of (−1, 1)) is finished by the safeguarded
 // solveBilinearFrom from where Newton got to, so the result is the same root either way (to
 // rounding).
 //

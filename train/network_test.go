@@ -296,6 +296,33 @@ func BenchmarkNetworkIterate(b *testing.B) {
 	}
 }
 
+// BenchmarkLayoutCrossover times a layer of fan-in c (c→32→2, batch 128, one worker) in
+// the rows layout and in the tiled layout, to place tiledBelow.
+func BenchmarkLayoutCrossover(b *testing.B) {
+	for _, c := range []int{8, 16, 32, 64, 128, 256, 784} {
+		for _, layout := range []struct {
+			name  string
+			below int
+		}{{"rows", 0}, {"tiled", 1 << 30}} {
+			b.Run(fmt.Sprintf("c%d/%s", c, layout.name), func(b *testing.B) {
+				defer func(v int) { tiledBelow = v }(tiledBelow)
+				tiledBelow = layout.below
+				g := mustLayered(b, c, 32, 2)
+				n, err := NewNetwork(g, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0.7}, Workers: 1}, NewRand(1))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer n.Close()
+				d, l := randomBatch(128, c, 2, 2)
+				if err := n.SetBatch(d, l, 128); err != nil {
+					b.Fatal(err)
+				}
+				benchWM(b, n)
+			})
+		}
+	}
+}
+
 // cyclicGather is a small autoencoder graph whose in-edges are not contiguous runs, so the
 // gather path of the iteration is used: data 0..2, hidden 3, 4, code 5, 6.
 func cyclicGather(t testing.TB) *Graph {
@@ -577,16 +604,24 @@ func BenchmarkBinaryEncoderIterate(b *testing.B) {
 
 // benchWM times n's iterations (β = 1) after three warm-up ones and reports the time per
 // weight-multiply and the allocations.
+//
+// It also reports the process's CPU time per weight-multiply (cpu-ns/WM, all threads): on a
+// shared machine wall time includes the time other processes hold the cores, CPU time does
+// not, so with one worker it tracks the code's own cost more steadily.
 func benchWM(b *testing.B, n Iterator) {
 	for range 3 {
 		n.Iterate(1)
 	}
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		n.Iterate(1)
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n.Work()), "ns/WM")
+	b.StopTimer()
+	work := float64(b.N) * float64(n.Work())
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/work, "ns/WM")
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/work, "cpu-ns/WM")
 }
 
 // A degenerate bilinear constraint (x = ±w at the reflected point, here both zero, with no

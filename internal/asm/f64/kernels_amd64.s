@@ -346,7 +346,7 @@ DATA rconst<>+8(SB)/8, $2.0
 DATA rconst<>+16(SB)/8, $4.0
 DATA rconst<>+24(SB)/8, $0.25
 DATA rconst<>+32(SB)/8, $0.5
-DATA rconst<>+40(SB)/8, $1e-12
+DATA rconst<>+40(SB)/8, $1e-7
 DATA rconst<>+48(SB)/8, $0x8000000000000000
 DATA rconst<>+56(SB)/8, $0x7fffffffffffffff
 DATA rconst<>+64(SB)/8, $0x7ff8000000000001
@@ -391,8 +391,20 @@ GLOBL rconst<>(SB), RODATA|NOPTR, $72
 	VDIVPD  Y10, Y12, Y12 \
 	VADDPD  Y12, Y0, Y0
 
+// Loads root group AX: Y1 = A, Y2 = B, Y3 = r, mirrored where the flip mask Y14 is set.
+#define LOAD_MIRRORED \
+	VMOVUPD (R8)(AX*1), Y7 \
+	VMOVUPD (R9)(AX*1), Y8 \
+	VBLENDVPD Y14, Y8, Y7, Y1 \
+	VBLENDVPD Y14, Y7, Y8, Y2 \
+	VBROADCASTSD SIGN, Y9 \
+	VANDPD  Y14, Y9, Y9 \
+	VXORPD  (R10)(AX*1), Y9, Y3
+
 // func newtonRootsAVX2(u, fs, fd, a, b, r *float64, n int, c float64)
-// n is a positive multiple of 4.
+// n is a positive multiple of 4. The steps go breadth-first: each sweep takes one step of
+// every root, so the roots of different groups overlap in the pipeline instead of each
+// group waiting on its own chain of steps. Between sweeps fs holds s and fd the flip mask.
 TEXT ·newtonRootsAVX2(SB), NOSPLIT, $0-64
 	MOVQ u+0(FP), SI
 	MOVQ fs+8(FP), DI
@@ -406,57 +418,65 @@ TEXT ·newtonRootsAVX2(SB), NOSPLIT, $0-64
 	VBROADCASTSD TWO, Y6
 	VBROADCASTSD FOUR, Y15
 	SHLQ $3, CX
-	XORQ AX, AX
 
-nrloop:
-	VMOVUPD (R8)(AX*1), Y1           // A
-	VMOVUPD (R9)(AX*1), Y2           // B
-	VMOVUPD (R10)(AX*1), Y3          // r
-	VMOVUPD (SI)(AX*1), Y0           // previous root
-	// flip where h(0) = (A − B)/4 − r > 0: the root is negative; mirror to (B, A, −r, −u).
-	VSUBPD  Y2, Y1, Y7
+	// The start: flip where h(0) = (A − B)/4 − r > 0 (the root is negative: solve the
+	// mirror image (B, A, −r) at −u); s = 1 − v for the mirrored start v if 0 < v < 1, else 1.
+	XORQ AX, AX
+nrinit:
+	VMOVUPD (R8)(AX*1), Y1
+	VSUBPD  (R9)(AX*1), Y1, Y7
 	VBROADCASTSD QUARTER, Y8
 	VMULPD  Y8, Y7, Y7
-	VSUBPD  Y3, Y7, Y7
+	VSUBPD  (R10)(AX*1), Y7, Y7
 	VXORPD  Y8, Y8, Y8
-	VCMPPD  $0x1e, Y8, Y7, Y14       // Y14 = h(0) > 0 (flip mask), kept to the end
-	VMOVAPD Y1, Y7
-	VBLENDVPD Y14, Y2, Y1, Y1        // A' = flip ? B : A
-	VBLENDVPD Y14, Y7, Y2, Y2        // B' = flip ? A : B
-	VBROADCASTSD SIGN, Y8
-	VANDPD  Y14, Y8, Y8              // sign bit where flipped
-	VXORPD  Y8, Y3, Y3               // r' = ±r
-	VXORPD  Y8, Y0, Y0               // v = ±u
-	// s = 1 − v where 0 < v < 1, else 1.
-	VXORPD  Y9, Y9, Y9
-	VCMPPD  $0x1e, Y9, Y0, Y10       // v > 0
+	VCMPPD  $0x1e, Y8, Y7, Y14       // flip mask: h(0) > 0
+	VBROADCASTSD SIGN, Y9
+	VANDPD  Y14, Y9, Y9
+	VXORPD  (SI)(AX*1), Y9, Y0       // v = ±u
+	VCMPPD  $0x1e, Y8, Y0, Y10       // v > 0
 	VCMPPD  $0x11, Y5, Y0, Y11       // v < 1
 	VANDPD  Y11, Y10, Y10
 	VSUBPD  Y0, Y5, Y7
 	VBLENDVPD Y10, Y7, Y5, Y0
-	MOVQ $6, DX                      // at most six steps, fewer when all four converge
+	VMOVUPD Y0, (DI)(AX*1)
+	VMOVUPD Y14, (BX)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  nrinit
 
-nrstep:
+	MOVQ $3, DX                      // NewtonSteps − 1 sweeps, then the last with the outputs
+nrsweep:
+	XORQ AX, AX
+nrmid:
+	VMOVUPD (BX)(AX*1), Y14
+	LOAD_MIRRORED
+	VMOVUPD (DI)(AX*1), Y0
 	NEWTON_STEP
+	VMOVUPD Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  nrmid
+	DECQ DX
+	JNZ  nrsweep
+
+	XORQ AX, AX
+nrlast:
+	VMOVUPD (BX)(AX*1), Y14
+	LOAD_MIRRORED
+	VMOVUPD (DI)(AX*1), Y0
+	NEWTON_STEP
+	// converged: |step| < tol·s, 0 < s < 2.
 	VBROADCASTSD ABSMASK, Y7
 	VANDPD  Y7, Y12, Y12
 	VBROADCASTSD TOL, Y7
 	VMULPD  Y0, Y7, Y7
 	VCMPPD  $0x11, Y7, Y12, Y12      // |step| < tol·s
-	VMOVMSKPD Y12, R11
-	CMPQ R11, $15
-	JEQ  nrdone
-	DECQ DX
-	JNZ  nrstep
-
-nrdone:
-	// converged: |step| < tol·s, 0 < s < 2.
 	VXORPD  Y9, Y9, Y9
 	VCMPPD  $0x1e, Y9, Y0, Y10       // s > 0
 	VANDPD  Y10, Y12, Y12
 	VCMPPD  $0x11, Y6, Y0, Y10       // s < 2
 	VANDPD  Y10, Y12, Y12
-	// sm = s, sp = 2 − s, v = 1 − s; swapped and v negated where flipped.
+	// sm = s, sp = 2 − s, u = 1 − s; swapped and u negated where flipped.
 	VSUBPD  Y0, Y6, Y7               // 2 − s
 	VBLENDVPD Y14, Y7, Y0, Y10       // sm
 	VBLENDVPD Y14, Y0, Y7, Y11       // sp
@@ -475,6 +495,6 @@ nrdone:
 	VMOVUPD Y11, (BX)(AX*1)
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT  nrloop
+	JLT  nrlast
 	VZEROUPPER
 	RET
