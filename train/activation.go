@@ -206,25 +206,37 @@ func (p anyProjector) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
 	}
 }
 
-// projectRun is ReLU.Project written into the loop (the same arithmetic).
+// projectRun is ReLU.Project written into the loop (the same arithmetic), with the choices
+// made by bit masks rather than branches: which piece is nearer is data-dependent and
+// mispredicts about half the time.
 func (ReLU) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
 	n := len(xa)
 	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
 	for i := range xa {
 		x, yi, bi := xs[i]/g2[i], y[i], b[i]
-		ay, ab := yi, bi
-		if yi > bi {
-			m := 0.5 * (yi + bi)
-			ay, ab = m, m
-		}
+		mid := maskOf(yi > bi)
+		m := 0.5 * (yi + bi)
+		ay, ab := sel(mid, m, yi), sel(mid, m, bi)
 		da := x*x + (ay-yi)*(ay-yi) + (ab-bi)*(ab-bi)
 		s := (x - yi + bi) / 3
-		if bx := x - s; bx >= 0 && 3*s*s < da {
-			xa[i], ya[i], ba[i] = bx, yi+s, bi-s
-		} else {
-			xa[i], ya[i], ba[i] = 0, ay, ab
-		}
+		bx := x - s
+		useB := maskOf(bx >= 0) & maskOf(3*s*s < da)
+		xa[i], ya[i], ba[i] = sel(useB, bx, 0), sel(useB, yi+s, ay), sel(useB, bi-s, ab)
 	}
+}
+
+// maskOf is all ones for true, zero for false, without a branch.
+func maskOf(c bool) uint64 {
+	var v uint64
+	if c {
+		v = 1
+	}
+	return -v
+}
+
+// sel is a where mask is all ones, b where it is zero.
+func sel(mask uint64, a, b float64) float64 {
+	return math.Float64frombits(math.Float64bits(a)&mask | math.Float64bits(b)&^mask)
 }
 
 // projectRun is Step.Project written into the loop (the same arithmetic).
