@@ -77,8 +77,9 @@ func shiftInto(lo, hi, y, b float64) (float64, float64) {
 	return y + h, b - h
 }
 
-// stepFixed is ProjectFixed of the step and the zigmoid (reference-facts.md): x ≤ 0 needs
-// z ≤ −Δ, x ≥ 1 needs z ≥ Δ, 0 < x < 1 needs z = Δ(2x − 1), the zigmoid's inverse.
+// stepFixed is ProjectFixed of the step and the zigmoid (section 6.1, with the reference
+// programs' rule, docs/reference-programs.md): x ≤ 0 needs z ≤ −Δ, x ≥ 1 needs z ≥ Δ,
+// 0 < x < 1 needs z = Δ(2x − 1), the zigmoid's inverse.
 func stepFixed(delta, x, y, b float64) (float64, float64) {
 	switch {
 	case x <= 0:
@@ -99,7 +100,7 @@ func (ReLU) Eval(z float64) float64 { return math.Max(z, 0) }
 // Delta is the margin on each side of z = 0, half the gap's width. The paper's Δ is the
 // whole width: appendix C imposes w/Ω − b ≥ Δ/2 and ≤ −Δ/2 (eq. 54), which is what makes
 // its Δ = 0.4 feasible at n = 3 (eq. 43). So the paper's Δ is Step{Delta: Δ/2}. The
-// reference programs' margin reading (reference-facts.md), Step{Delta: Δ}, is infeasible at
+// reference programs' margin reading (docs/reference-programs.md), Step{Delta: Δ}, is infeasible at
 // every n of section 6.3.1 and solves none of 8 starts at n = 3 within 100 000 iterations,
 // where Step{Delta: 0.2} solves 6.
 type Step struct{ Delta float64 }
@@ -141,7 +142,7 @@ func (Step) Eval(z float64) float64 {
 // x = (z + Δ)/(2Δ) for |z| < Δ, z = y − b. Its forward evaluation is the same piecewise-linear
 // function.
 //
-// Delta is the paper's Δ as the reference programs use it (reference-facts.md): the ramp
+// Delta is the paper's Δ as the reference programs use it (docs/reference-programs.md): the ramp
 // spans z ∈ [−Δ, Δ]. The paper's text says the zigmoid "interpolates between 0 and 1 over
 // the range Δ" (figure 17), which would be Zigmoid{Delta: Δ/2}; but with that reading the
 // MNIST autoencoder of section 6.3.2 trains far slower than the paper reports (data_err

@@ -18,7 +18,8 @@ import "math"
 // cancelling q−2|p|.
 
 // bilinearMaxSteps and bilinearStepTol are the reference program's root-finding limits: at
-// most 50 Newton or bisection steps, stopping once a step is below 1e-12 (reference-facts.md).
+// most 50 Newton or bisection steps, stopping once a step is below 1e-12 (appendix B's method
+// with the reference program's limits, docs/reference-programs.md).
 const (
 	bilinearMaxSteps = 50
 	bilinearStepTol  = 1e-12

@@ -3,6 +3,7 @@ package f64
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -36,12 +37,18 @@ func near(a, b, scale float64) bool { return math.Abs(a-b) <= 1e-14*scale }
 var shapes = []struct{ rows, c int }{{1, 4}, {3, 4}, {5, 8}, {7, 16}, {2, 12}, {4, 3}, {3, 5}, {1, 1}, {0, 4}, {6, 20}, {5, 6}, {3, 7}, {2, 2}, {9, 13}}
 
 // skipGoTwin skips a *MatchesGo test where the kernels are the Go twins themselves (noasm
-// builds, CPUs without AVX2): it would compare Go with Go and could not fail.
+// builds, CPUs without AVX2): it would compare Go with Go and could not fail. With
+// LWL_REQUIRE_ASM set (CI on amd64) that is a failure instead, so that CI cannot pass
+// without having compared the assembly.
 func skipGoTwin(t *testing.T) {
 	t.Helper()
-	if !Accelerated() {
-		t.Skip("kernels are the pure-Go twins here (noasm or no AVX2/FMA): nothing to compare")
+	if Accelerated() {
+		return
 	}
+	if os.Getenv("LWL_REQUIRE_ASM") != "" {
+		t.Fatal("LWL_REQUIRE_ASM is set but the kernels run as their Go twins (noasm build, or no AVX2/FMA)")
+	}
+	t.Skip("kernels are the pure-Go twins here (noasm or no AVX2/FMA): nothing to compare")
 }
 
 func TestReflectDotsRowsMatchesGo(t *testing.T) {
