@@ -23,8 +23,10 @@ type NetworkConfig struct {
 // one batch.
 //
 // The search variables are, for item k of the batch, x[k, e] and w[k, e] on every edge and
-// y[k, j] and b[k, j] on every non-data node, stored item-major: x[k·|E| + e] and
-// y[k·N + j] (the y and b entries of data nodes are unused and stay 0).
+// y[k, j] and b[k, j] on every non-data node. y and b are stored item-major, y[k·N + j]
+// (the entries of data nodes are unused and stay 0); x and w in the engine's layout of
+// tiles of four items, each block of edges in rows or side by side by its fan-in
+// (network_layout.go). State returns them item-major, x[k·|E| + e].
 //
 // Set A (26a–g) is the node consensus of x with the data value (data nodes), the activation
 // set (hidden nodes, in the isotropic metric of eqs. 28–30), and the class constraints on
