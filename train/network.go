@@ -214,10 +214,14 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 			n.yRuns = append(n.yRuns, [2]int{j, j + 1})
 		}
 	}
-	maxRows, maxIn := 1, 1
+	maxRows, maxIn, maxSrc := 1, 1, 1
 	for _, bl := range n.blocks {
 		maxRows = max(maxRows, bl.rows())
 		maxIn = max(maxIn, bl.c)
+		maxSrc = max(maxSrc, bl.c)
+		if bl.gather {
+			maxSrc = max(maxSrc, bl.edges())
+		}
 	}
 	n.pool = par.New(cfg.Workers)
 	n.pass1, n.pass2, n.warm = n.edgePass, n.nodePass, n.warmPass
@@ -227,7 +231,7 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 		pt.wsum, pt.bsum = make([]float64, lanes*n.E), make([]float64, n.N)
 		m := lanes * maxRows
 		pt.a, pt.b, pt.r, pt.fs, pt.fd = make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
-		pt.xa4, pt.xs4 = make([]float64, lanes*maxIn), make([]float64, lanes*maxIn)
+		pt.xa4, pt.xs4 = make([]float64, lanes*maxSrc), make([]float64, lanes*maxSrc)
 		pt.gx, pt.gs = make([]float64, maxIn), make([]float64, maxIn)
 		pt.rx, pt.rw = make([]float64, maxIn), make([]float64, maxIn)
 	}

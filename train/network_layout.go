@@ -40,7 +40,9 @@ var tiledBelow = 64
 
 // netBlock is a run of receiving nodes j0 ≤ j < j1 whose in-edges all come from the same c
 // consecutive nodes src0.. in order (a layer of a layered graph), with one g²; or, when
-// gather is set, a single node with arbitrary in-edges. tiled selects its layout.
+// gather is set, nodes with c in-edges each from arbitrary nodes (Graph.Src): one node in the
+// rows layout, a run of nodes of equal fan-in and g² in the tiled layout. tiled selects its
+// layout.
 type netBlock struct {
 	j0, j1, src0, c int
 	e0              int // first in-edge of j0
@@ -57,7 +59,7 @@ type netPart struct {
 	wsum, bsum []float64 // 4·E (the layout's per-tile span) and N sums over this part's items
 	a, b, r    []float64 // per-block scratch: A, B, right-hand sides (4 × max rows)
 	fs, fd     []float64 // the roots' projection factors (4 × max rows)
-	xa4, xs4   []float64 // the sources' consensus x and new-x sums of a block (4 × max in-degree)
+	xa4, xs4   []float64 // the sources' consensus x and new-x sums of a block (4 × its sources)
 	gx, gs     []float64 // gather scratch of the rows layout (max in-degree)
 	rx, rw     []float64 // scratch of the degenerate-root path (max in-degree)
 	err, err2  float64
@@ -99,6 +101,16 @@ func makeBlocks(g *Graph, g2 []float64) []netBlock {
 			}
 		}
 		if !contiguous {
+			// Gathered rows: tiled ones of equal fan-in and g² go together, each row with its own
+			// sources (the kernels' row stride over the sources' copy); rows ones one by one.
+			if m := len(bs); m > 0 && tiled {
+				last := &bs[m-1]
+				if last.gather && last.tiled && last.j1 == j && last.c == c && last.g2 == g2[j] &&
+					last.j1-last.j0 < blockRows(c, true) {
+					last.j1++
+					continue
+				}
+			}
 			bs = append(bs, netBlock{j0: j, j1: j + 1, c: c, e0: lo, gather: true, tiled: tiled, g2: g2[j]})
 			continue
 		}

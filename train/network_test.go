@@ -253,6 +253,16 @@ func TestLayeredBlocks(t *testing.T) {
 		bs[1].c != 700 || bs[1].j0 != bs[0].j1 || bs[1].j1-bs[1].j0 != 5 || bs[1].tiled || bs[2].c != 13 || !bs[2].tiled {
 		t.Fatalf("layered 700-13-3 blocks: %+v", wide.blocks)
 	}
+	// Gathered rows of equal fan-in and g² share a tiled block, each row with its own sources:
+	// nonLayered's hidden nodes 4 and 5 (3 in-edges, out-degree 3 each).
+	nl, err := NewNetwork(nonLayered(t), NetworkConfig{}, NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nl.Close()
+	if bl := nl.blocks[0]; !bl.gather || !bl.tiled || bl.j0 != 4 || bl.j1 != 6 || bl.c != 3 {
+		t.Fatalf("non-layered first block %+v, want gathered tiled rows 4, 5 of fan-in 3", bl)
+	}
 	for j := 5; j < 12; j++ {
 		w := n.Weights()[g.InStart[j]:g.InStart[j+1]]
 		var s, s2 float64
