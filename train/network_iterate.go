@@ -329,10 +329,16 @@ func (n *Network) nodePass(part int) {
 				fixed, vals = n.codes, n.cv[(k-n.Kd)*CC:(k-n.Kd+1)*CC]
 				runs = &n.runs[2]
 			}
-			for c, j := range fixed {
-				v := vals[c]
-				xak[j] = v
-				yak[j], bak[j] = n.act.ProjectFixed(v, yk[j], bk[j])
+			if f0 := fixed[0]; fixed[len(fixed)-1] == f0+len(fixed)-1 { // a run of nodes
+				f1 := f0 + len(fixed)
+				copy(xak[f0:f1], vals)
+				n.proj.projectFixedRun(yak[f0:f1], bak[f0:f1], vals, yk[f0:f1], bk[f0:f1])
+			} else {
+				for c, j := range fixed {
+					v := vals[c]
+					xak[j] = v
+					yak[j], bak[j] = n.act.ProjectFixed(v, yk[j], bk[j])
+				}
 			}
 		}
 		for _, run := range *runs {
