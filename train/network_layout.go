@@ -21,14 +21,19 @@ import "github.com/lwl-go/lwl/internal/asm/f64"
 // A block's in-edges come either from a run of consecutive nodes src0 … src0+c−1 shared by
 // all its rows (a layer of a layered graph), or, for a gathered block, from arbitrary nodes
 // (Graph.Src): the kernels read the sources' consensus x through a small per-block copy
-// (c values, or c×4 in the tiled layout), so gathered rows run the same kernels as layered
-// ones. The roots u of a block's rows live in the same per-tile scheme over nodes (4·N per
-// tile; block rows at 4·j0 …, lane after lane or side by side).
+// (lane-interleaved in the tiled layout, one row after another for gathered rows, which the
+// tiled kernels step through with a row stride), so gathered rows run the same kernels as
+// layered ones, and tiled gathered rows of equal fan-in share a block. The roots u of a
+// block's rows live in the same per-tile scheme over nodes (4·N per tile; block rows at
+// 4·j0 …, lane after lane or side by side).
 //
-// The consensus weights w_A and their per-part sums are indexed by edge. A future tie group
-// (edges sharing one consensus value, as in a convolution) maps to this as a block whose rows
-// share their consensus weights (row stride 0 over w_A) and whose weight sums go to one
-// group slot; the edge variables x, w stay per edge, so the layout above does not change.
+// The consensus weights w_A and their per-part sums are indexed by edge. A weight-tie group
+// (edges sharing one consensus value, as in a convolution: every output position of a
+// filter uses the same c weights) maps onto this as a tiled block whose rows share their
+// consensus weights and weight sums: the tiled kernels take a row stride over w_A and the
+// sums (f64.ReflectDotsTiled, BilinearUpdateTiled: waStride c for own weights, 0 for a
+// shared set), and the reduction then sums the group's rows as it sums the items. The edge
+// variables x, w stay per edge, so the layout above does not change.
 
 // lanes is the number of items side by side in a tile (the kernels' vector width).
 const lanes = f64.Lanes
