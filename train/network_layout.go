@@ -41,7 +41,7 @@ const lanes = f64.Lanes
 // tiledBelow is the fan-in below which a block uses the tiled layout: below it the tiled
 // kernels are faster per weight-multiply on the 2-core AMD EPYC machine (README, Speed).
 // A variable so that the benchmarks can move the crossover.
-var tiledBelow = 64
+var tiledBelow = 96
 
 // netBlock is a run of receiving nodes j0 ≤ j < j1 whose in-edges all come from the same c
 // consecutive nodes src0.. in order (a layer of a layered graph), with one g²; or, when
