@@ -155,7 +155,7 @@ const RootTol = 1e-7
 
 // NewtonSteps is the number of Newton steps NewtonRoots takes per root: enough from the
 // previous iteration's root, which is usually within 10⁻² of the new one.
-const NewtonSteps = 4
+const NewtonSteps = 3
 
 // NewtonRootsGo is the reference for NewtonRoots. For each j it takes NewtonSteps Newton
 // steps from u[j] toward the root of h(u) = ¼[A/(1−u)² − B/(1+u)²] + c·u − r (eq. 52 in the sum and

@@ -461,7 +461,7 @@ nrinit:
 	CMPQ AX, CX
 	JLT  nrinit
 
-	MOVQ $3, DX                      // NewtonSteps − 1 sweeps, then the last with the outputs
+	MOVQ $2, DX                      // NewtonSteps − 1 sweeps, then the last with the outputs
 nrsweep:
 	XORQ AX, AX
 nrmid:
