@@ -25,6 +25,12 @@ DATA tailmask<>+112(SB)/8, $-1
 DATA tailmask<>+120(SB)/8, $0
 GLOBL tailmask<>(SB), RODATA|NOPTR, $128
 
+DATA twos<>+0(SB)/8, $2.0
+DATA twos<>+8(SB)/8, $2.0
+DATA twos<>+16(SB)/8, $2.0
+DATA twos<>+24(SB)/8, $2.0
+GLOBL twos<>(SB), RODATA|NOPTR, $32
+
 // func reflectDotsRowsAVX2(a, b, x, w, xa, wa *float64, rows, c int)
 TEXT ·reflectDotsRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ a+0(FP), BX
@@ -44,6 +50,7 @@ TEXT ·reflectDotsRowsAVX2(SB), NOSPLIT, $0-64
 	SHLQ $3, CX                      // row length in bytes
 	MOVQ CX, R11
 	ANDQ $-32, R11                   // bytes in full blocks
+	VMOVUPD twos<>(SB), Y14
 
 rdrow:
 	VXORPD Y0, Y0, Y0                // A = |rx + rw|²
@@ -54,11 +61,9 @@ rdloop:
 	CMPQ AX, R11
 	JGE  rdtail
 	VMOVUPD (R8)(AX*1), Y2
-	VADDPD  Y2, Y2, Y2
-	VSUBPD  (SI)(AX*1), Y2, Y2       // rx = 2xa - x
+	VFMSUB213PD (SI)(AX*1), Y14, Y2  // rx = 2xa - x (2xa is exact: one rounding either way)
 	VMOVUPD (R9)(AX*1), Y3
-	VADDPD  Y3, Y3, Y3
-	VSUBPD  (DI)(AX*1), Y3, Y3       // rw = 2wa - w
+	VFMSUB213PD (DI)(AX*1), Y14, Y3  // rw = 2wa - w
 	VADDPD  Y3, Y2, Y6               // S = rx + rw
 	VSUBPD  Y3, Y2, Y7               // D = rx - rw
 	VFMADD231PD Y6, Y6, Y0
@@ -70,13 +75,11 @@ rdtail:
 	TESTQ R12, R12
 	JZ    rdsum
 	VMASKMOVPD (R8)(AX*1), Y15, Y2
-	VADDPD  Y2, Y2, Y2
 	VMASKMOVPD (SI)(AX*1), Y15, Y4
-	VSUBPD  Y4, Y2, Y2
+	VFMSUB213PD Y4, Y14, Y2
 	VMASKMOVPD (R9)(AX*1), Y15, Y3
-	VADDPD  Y3, Y3, Y3
 	VMASKMOVPD (DI)(AX*1), Y15, Y5
-	VSUBPD  Y5, Y3, Y3
+	VFMSUB213PD Y5, Y14, Y3
 	VADDPD  Y3, Y2, Y6
 	VSUBPD  Y3, Y2, Y7
 	VFMADD231PD Y6, Y6, Y0
@@ -104,10 +107,10 @@ rdsum:
 // Y14 = fd, Y15 = β. Leaves the new x in Y6 and w in Y7, Δx², Δw² added to Y0, Y1:
 // S = rx + rw, D = rx − rw, Δx = S·fs + (D·fd − xa), Δw = S·fs − (D·fd + wa).
 #define UPDATE_BLOCK \
-	VADDPD  Y4, Y4, Y2 \
-	VSUBPD  Y6, Y2, Y2 \
-	VADDPD  Y5, Y5, Y3 \
-	VSUBPD  Y7, Y3, Y3 \
+	VMOVAPD Y6, Y2 \
+	VFMSUB231PD twos<>(SB), Y4, Y2 \
+	VMOVAPD Y7, Y3 \
+	VFMSUB231PD twos<>(SB), Y5, Y3 \
 	VADDPD  Y3, Y2, Y8 \
 	VSUBPD  Y3, Y2, Y10 \
 	VMOVAPD Y10, Y11 \
@@ -219,6 +222,7 @@ TEXT ·reflectDotsTiledAVX2(SB), NOSPLIT, $0-80
 	SHRQ $1, R12                     // edge pairs per row
 	ANDQ $1, CX                      // a last single edge?
 	MOVQ R9, R14                     // wa of the row
+	VMOVUPD twos<>(SB), Y14
 
 rtrow:
 	MOVQ R14, R9
@@ -233,21 +237,17 @@ rtrow:
 
 rtpair:
 	VMOVUPD (R11), Y2
-	VADDPD  Y2, Y2, Y2
-	VSUBPD  (SI), Y2, Y2             // rx = 2xa - x
+	VFMSUB213PD (SI), Y14, Y2        // rx = 2xa - x
 	VBROADCASTSD (R9), Y3
-	VADDPD  Y3, Y3, Y3
-	VSUBPD  (DI), Y3, Y3             // rw = 2wa - w
+	VFMSUB213PD (DI), Y14, Y3        // rw = 2wa - w
 	VADDPD  Y3, Y2, Y4
 	VSUBPD  Y3, Y2, Y5
 	VFMADD231PD Y4, Y4, Y0
 	VFMADD231PD Y5, Y5, Y1
 	VMOVUPD 32(R11), Y2
-	VADDPD  Y2, Y2, Y2
-	VSUBPD  32(SI), Y2, Y2
+	VFMSUB213PD 32(SI), Y14, Y2
 	VBROADCASTSD 8(R9), Y3
-	VADDPD  Y3, Y3, Y3
-	VSUBPD  32(DI), Y3, Y3
+	VFMSUB213PD 32(DI), Y14, Y3
 	VADDPD  Y3, Y2, Y6
 	VSUBPD  Y3, Y2, Y7
 	VFMADD231PD Y6, Y6, Y8
@@ -263,11 +263,9 @@ rtone:
 	TESTQ CX, CX
 	JZ    rtstore
 	VMOVUPD (R11), Y2
-	VADDPD  Y2, Y2, Y2
-	VSUBPD  (SI), Y2, Y2
+	VFMSUB213PD (SI), Y14, Y2
 	VBROADCASTSD (R9), Y3
-	VADDPD  Y3, Y3, Y3
-	VSUBPD  (DI), Y3, Y3
+	VFMSUB213PD (DI), Y14, Y3
 	VADDPD  Y3, Y2, Y4
 	VSUBPD  Y3, Y2, Y5
 	VFMADD231PD Y4, Y4, Y0
