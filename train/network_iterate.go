@@ -1,0 +1,377 @@
+package train
+
+import (
+	"math"
+
+	"github.com/lwl-go/lwl/internal/asm/f64"
+	"github.com/lwl-go/lwl/internal/par"
+)
+
+// initA computes P_A of the current point from scratch: the out-edge sums of x, the weight
+// consensus (when recomputeW), and the node projections.
+func (n *Network) initA(recomputeW bool) {
+	N, D := n.N, len(n.data)
+	clear(n.xsum)
+	for k := 0; k < n.K; k++ {
+		xs := n.xsum[k*N : (k+1)*N]
+		for e, s := range n.g.Src {
+			xs[s] += n.x[n.edgeAt(k, e)]
+		}
+		if !n.auto { // an autoencoder's fixed x are set by nodePass
+			for c, i := range n.data {
+				n.xA[k*N+i] = n.d[k*D+c]
+			}
+		}
+	}
+	if recomputeW {
+		clear(n.wA)
+		for k := 0; k < n.K; k++ {
+			for e := range n.wA {
+				n.wA[e] += n.w[n.edgeAt(k, e)]
+			}
+		}
+		n.normWeights()
+	}
+	n.updB = false
+	n.pool.Run(n.pass2)
+	n.projectClasses()
+}
+
+// normWeights turns the summed weights in wA into their P_A: mean over items, then each node's
+// in-weights scaled to norm Ω (26f, g).
+func (n *Network) normWeights() {
+	inv := 1 / float64(n.K)
+	for e := range n.wA {
+		n.wA[e] *= inv
+	}
+	for j := 0; j < n.N; j++ {
+		if v := n.wA[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
+			projectNorm(v, n.omega)
+		}
+	}
+}
+
+// Iterate performs one fused RRR iteration (eq. 45) and returns RRR_err,
+// sqrt(Σ_k [Σ_e (Δx² + Δw²) + Σ_j g²(j)(Δy² + Δb²)] / |K|).
+func (n *Network) Iterate(beta float64) float64 {
+	n.beta = beta
+	for m := range n.betas {
+		for l := range n.betas[m] {
+			n.betas[m][l] = 0
+			if l < m {
+				n.betas[m][l] = beta
+			}
+		}
+	}
+	n.pool.Run(n.pass1)
+	// Reduce: next weight consensus and this iteration's bias consensus b_B.
+	n.reduceWeights()
+	copy(n.bB, n.parts[0].bsum)
+	errSum := n.parts[0].err
+	for p := 1; p < len(n.parts); p++ {
+		pt := &n.parts[p]
+		for j, v := range pt.bsum {
+			n.bB[j] += v
+		}
+		errSum += pt.err
+	}
+	n.normWeights()
+	inv := 1 / float64(n.K)
+	for j := range n.bB {
+		n.bB[j] *= inv
+	}
+	n.updB = true
+	n.pool.Run(n.pass2)
+	for p := range n.parts {
+		errSum += n.parts[p].err2
+	}
+	n.projectClasses()
+	return math.Sqrt(errSum / float64(n.K))
+}
+
+// reduceWeights sums the parts' weight sums (in the layout's per-tile span: one slot per
+// edge in rows blocks, four lanes per edge in tiled blocks) into wA.
+func (n *Network) reduceWeights() {
+	for bi := range n.blocks {
+		bl := &n.blocks[bi]
+		ne, off := bl.edges(), lanes*bl.e0
+		wa := n.wA[bl.e0 : bl.e0+ne]
+		for p := range n.parts {
+			ws := n.parts[p].wsum[off : off+lanes*ne]
+			switch {
+			case bl.tiled && p == 0:
+				for i := range wa {
+					v := ws[i*lanes : i*lanes+lanes : i*lanes+lanes]
+					wa[i] = v[0] + v[1] + v[2] + v[3]
+				}
+			case bl.tiled:
+				for i := range wa {
+					v := ws[i*lanes : i*lanes+lanes : i*lanes+lanes]
+					wa[i] += v[0] + v[1] + v[2] + v[3]
+				}
+			case p == 0:
+				copy(wa, ws[:ne])
+			default:
+				for i, v := range ws[:ne] {
+					wa[i] += v
+				}
+			}
+		}
+	}
+}
+
+// edgePass runs one part's tiles through the reflection, the bilinear projections (26h) and
+// the update of x, w and y, accumulating the sums of the next weight consensus, the
+// out-edge sums of x, and the reflected biases.
+func (n *Network) edgePass(part int) {
+	lo, hi := par.Span(tiles(n.K), len(n.parts), part)
+	pt := &n.parts[part]
+	clear(pt.wsum)
+	clear(pt.bsum)
+	N := n.N
+	var errSum float64
+	for t := lo; t < hi; t++ {
+		k0 := t * lanes
+		m := min(lanes, n.K-k0)
+		clear(n.xsum[k0*N : (k0+m)*N])
+		for bi := range n.blocks {
+			bl := &n.blocks[bi]
+			if bl.tiled {
+				errSum += n.tiledBlock(pt, bl, t, m)
+				continue
+			}
+			for l := 0; l < m; l++ {
+				errSum += n.rowsBlock(pt, bl, t, l)
+			}
+		}
+		for k := k0; k < k0+m; k++ {
+			bk, bak := n.b[k*N:(k+1)*N], n.bA[k*N:(k+1)*N]
+			for _, run := range n.yRuns {
+				bs := pt.bsum[run[0]:run[1]]
+				for i, v := range bak[run[0]:run[1]] {
+					bs[i] += 2*v - bk[run[0]+i]
+				}
+			}
+		}
+	}
+	pt.err = errSum
+}
+
+// rowsBlock is the edge pass of a rows-layout block for item lane l of tile t: one item's
+// rows of c in-edges, vectorised across the in-edges.
+func (n *Network) rowsBlock(pt *netPart, bl *netBlock, t, l int) float64 {
+	N, E := n.N, n.E
+	k := t*lanes + l
+	beta, omega := n.beta, n.omega
+	rows, c, ne := bl.rows(), bl.c, bl.edges()
+	off := t*lanes*E + lanes*bl.e0 + l*ne
+	xk, wk := n.x[off:off+ne], n.w[off:off+ne]
+	uk := n.u[t*lanes*N+lanes*bl.j0+l*rows:][:rows]
+	ws := pt.wsum[lanes*bl.e0:][:ne]
+	wa := n.wA[bl.e0 : bl.e0+ne]
+	xak, xsk := n.xA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
+	yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
+	r := pt.r[:rows]
+	for i := range r {
+		r[i] = omega * (2*yak[i] - yk[i])
+	}
+	cc := omega * omega / bl.g2
+	xa, xs := xak[bl.src0:bl.src0+c], xsk[bl.src0:bl.src0+c]
+	var src []int
+	if bl.gather {
+		src = n.g.Src[bl.e0 : bl.e0+c]
+		xa, xs = pt.gx[:c], pt.gs[:c]
+		for i, s := range src {
+			xa[i] = xak[s]
+		}
+		clear(xs)
+	}
+	var errSum float64
+	f64.ReflectDotsRows(pt.a, pt.b, xk, wk, xa, wa, rows, c)
+	if bilinearRoots(uk, pt.fs, pt.fd, pt.a, pt.b, r, cc) {
+		for i := range rows {
+			e, u := degenerateRow(xk[i*c:], wk[i*c:], 1, xa, xs, 1, wa[i*c:], ws[i*c:], pt.rx, pt.rw, c, cc, r[i], beta)
+			errSum += e
+			uk[i] = u
+		}
+	} else {
+		errSum += f64.BilinearUpdateRows(xk, wk, xa, wa, xs, ws, pt.fs, pt.fd, rows, c, beta)
+	}
+	for i, s := range src {
+		xsk[s] += xs[i]
+	}
+	// y' = y − Ω u/g² at the reflected point, and the update of y.
+	inv := omega / bl.g2
+	for i := range r {
+		dy := r[i]/omega - inv*uk[i] - yak[i]
+		yk[i] += beta * dy
+		errSum += bl.g2 * dy * dy
+	}
+	return errSum
+}
+
+// tiledBlock is the edge pass of a tiled block for the m items of tile t (m < 4 in a last,
+// partial tile): four items side by side, vectorised across items.
+func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
+	N, E := n.N, n.E
+	k0 := t * lanes
+	beta, omega := n.beta, n.omega
+	rows, c, ne := bl.rows(), bl.c, bl.edges()
+	off := t*lanes*E + lanes*bl.e0
+	xb, wb := n.x[off:off+lanes*ne], n.w[off:off+lanes*ne]
+	ub := n.u[t*lanes*N+lanes*bl.j0:][:lanes*rows]
+	ws := pt.wsum[lanes*bl.e0:][:lanes*ne]
+	wa := n.wA[bl.e0 : bl.e0+ne]
+	// The sources' consensus x, lane-interleaved: c values shared by the rows of a layer,
+	// or each gathered row's own c (xaStride c).
+	nsrc, xaStride := c, 0
+	var src []int
+	if bl.gather {
+		nsrc, xaStride, src = ne, c, n.g.Src[bl.e0:bl.e0+ne]
+	}
+	xa4, xs4 := pt.xa4[:lanes*nsrc], pt.xs4[:lanes*nsrc]
+	clear(xa4)
+	clear(xs4)
+	for l := 0; l < m; l++ {
+		xak := n.xA[(k0+l)*N : (k0+l+1)*N]
+		if bl.gather {
+			for i, s := range src {
+				xa4[i*lanes+l] = xak[s]
+			}
+		} else {
+			for i, v := range xak[bl.src0 : bl.src0+c] {
+				xa4[i*lanes+l] = v
+			}
+		}
+	}
+	r := pt.r[:lanes*rows]
+	clear(r)
+	for l := 0; l < m; l++ {
+		k := k0 + l
+		yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
+		for i := range rows {
+			r[i*lanes+l] = omega * (2*yak[i] - yk[i])
+		}
+	}
+	cc := omega * omega / bl.g2
+	var errSum float64
+	f64.ReflectDotsTiled(pt.a, pt.b, xb, wb, xa4, wa, rows, c, xaStride, c)
+	if bilinearRoots(ub, pt.fs, pt.fd, pt.a, pt.b, r, cc) {
+		for i := range rows {
+			for l := 0; l < m; l++ {
+				p := (i*c)*lanes + l
+				q := i*xaStride*lanes + l
+				e, u := degenerateRow(xb[p:], wb[p:], lanes, xa4[q:], xs4[q:], lanes, wa[i*c:], ws[p:], pt.rx, pt.rw, c, cc, r[i*lanes+l], beta)
+				errSum += e
+				ub[i*lanes+l] = u
+			}
+		}
+	} else {
+		var e4 [lanes]float64
+		f64.BilinearUpdateTiled(xb, wb, xa4, wa, xs4, ws, pt.fs, pt.fd, rows, c, xaStride, c, &n.betas[m], &e4)
+		for l := 0; l < m; l++ {
+			errSum += e4[l]
+		}
+	}
+	inv := omega / bl.g2
+	for l := 0; l < m; l++ {
+		k := k0 + l
+		xsk := n.xsum[k*N : (k+1)*N]
+		if bl.gather {
+			for i, s := range src {
+				xsk[s] += xs4[i*lanes+l]
+			}
+		} else {
+			xs := xsk[bl.src0 : bl.src0+c]
+			for i := range xs {
+				xs[i] += xs4[i*lanes+l]
+			}
+		}
+		yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
+		for i := range rows {
+			dy := r[i*lanes+l]/omega - inv*ub[i*lanes+l] - yak[i]
+			yk[i] += beta * dy
+			errSum += bl.g2 * dy * dy
+		}
+	}
+	return errSum
+}
+
+// nodePass updates b toward the bias consensus (when updB) and projects the node values of
+// the new point to A: activation sets (38d) on hidden nodes and on the unfixed data and code
+// nodes of an autoencoder; at fixed nodes (38b, c) x is the item's value and only y and b
+// move; class nodes only record y − b for projectClasses, which needs the whole batch. The
+// projections go run by run (nodeRuns), one call per run of nodes rather than an interface
+// call per (item, node).
+func (n *Network) nodePass(part int) {
+	lo, hi := par.Span(n.K, len(n.parts), part)
+	pt := &n.parts[part]
+	N, C, D, CC := n.N, len(n.classes), len(n.data), len(n.codes)
+	beta := n.beta
+	var errSum float64
+	for k := lo; k < hi; k++ {
+		yk, bk := n.y[k*N:(k+1)*N], n.b[k*N:(k+1)*N]
+		xak, yak, bak, xsk := n.xA[k*N:(k+1)*N], n.yA[k*N:(k+1)*N], n.bA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
+		if n.updB {
+			for _, run := range n.yRuns {
+				for j := run[0]; j < run[1]; j++ {
+					db := n.bB[j] - bak[j]
+					bk[j] += beta * db
+					errSum += n.g2[j] * db * db
+				}
+			}
+		}
+		runs := &n.runs[0] // a classifier's data nodes are not variables
+		if n.auto {
+			fixed, vals := n.data, n.d[k*D:(k+1)*D]
+			runs = &n.runs[1]
+			if k >= n.Kd {
+				fixed, vals = n.codes, n.cv[(k-n.Kd)*CC:(k-n.Kd+1)*CC]
+				runs = &n.runs[2]
+			}
+			if f0 := fixed[0]; fixed[len(fixed)-1] == f0+len(fixed)-1 { // a run of nodes
+				f1 := f0 + len(fixed)
+				copy(xak[f0:f1], vals)
+				n.proj.projectFixedRun(yak[f0:f1], bak[f0:f1], vals, yk[f0:f1], bk[f0:f1])
+			} else {
+				for c, j := range fixed {
+					v := vals[c]
+					xak[j] = v
+					yak[j], bak[j] = n.act.ProjectFixed(v, yk[j], bk[j])
+				}
+			}
+		}
+		for _, run := range *runs {
+			j0, j1 := run[0], run[1]
+			n.proj.projectRun(xak[j0:j1], yak[j0:j1], bak[j0:j1], xsk[j0:j1], yk[j0:j1], bk[j0:j1], n.g2[j0:j1])
+		}
+		zk := n.zc[k*C : (k+1)*C]
+		for c, j := range n.classes {
+			zk[c] = yk[j] - bk[j]
+		}
+	}
+	pt.err2 = errSum
+}
+
+// projectClasses decides the batch's class assignment (EE, relabeling, false positives) and
+// projects the class nodes' (y, b) to A.
+func (n *Network) projectClasses() {
+	C, N := len(n.classes), n.N
+	if C == 0 {
+		return
+	}
+	m := n.cfg.Class.Margin
+	n.assigner.Assign(n.assign, n.zc, n.labels, C)
+	for k := 0; k < n.K; k++ {
+		a := n.assign[k]
+		zk := n.zc[k*C : (k+1)*C]
+		for c, j := range n.classes {
+			y, b := n.y[k*N+j], n.b[k*N+j]
+			var h float64
+			if a != Exempted {
+				h = classShift(zk[c], c == a, m)
+			}
+			n.yA[k*N+j], n.bA[k*N+j] = y+h, b-h
+		}
+	}
+}
