@@ -297,6 +297,7 @@ type NetworkConfig struct {
 	Activation Activation // activation set (26c, 38d) of every non-data non-class node; nil means ReLU
 	Class      ClassRule  // class constraints (26d, e) or their interventions (32, 33)
 	Workers    int        // parallel parts of one iteration; 0 means GOMAXPROCS
+	Ties       *Ties      // weight and bias ties on the graph (weight-tied layers); nil: none
 }
 
 // Network is the RRR state of a classifier (section 5) or an autoencoder (section 6.1) on
@@ -368,6 +369,9 @@ type Network struct {
 	parts    []netPart
 	beta     float64
 	updB     bool
+
+	ties        *Ties     // nil when nothing is tied
+	tw, tb, tbw []float64 // tie scratch: weight and bias parameters, bias weights
 }
 
 // netBlock is a run of receiving nodes j0 ≤ j < j1 whose in-edges all come from the same c
@@ -513,6 +517,12 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 		}
 		projectNorm(w, n.omega)
 	}
+	if err := n.setTies(cfg.Ties); err != nil {
+		return nil, err
+	}
+	if n.ties != nil {
+		n.ties.tiedWeights(n.wA, n.wA, n.tw, 1, n.omega)
+	}
 	return n, nil
 }
 
@@ -579,6 +589,10 @@ func (n *Network) Biases() []float64 { return n.bB }
 func (n *Network) SetParams(w, b []float64) {
 	copy(n.wA, w)
 	copy(n.bB, b)
+	if n.ties != nil {
+		n.ties.tiedWeights(n.wA, n.wA, n.tw, 1, n.omega)
+		return
+	}
 	for j := 0; j < n.N; j++ {
 		if v := n.wA[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
 			projectNorm(v, n.omega)
@@ -874,6 +888,10 @@ func (n *Network) initA(recomputeW bool) {
 // normWeights turns the summed weights in wA into their P_A: mean over items, then each node's
 // in-weights scaled to norm Ω (26f, g).
 func (n *Network) normWeights() {
+	if n.ties != nil {
+		n.ties.tiedWeights(n.wA, n.wA, n.tw, n.K, n.omega)
+		return
+	}
 	inv := 1 / float64(n.K)
 	for e := range n.wA {
 		n.wA[e] *= inv
@@ -905,10 +923,7 @@ func (n *Network) Iterate(beta float64) float64 {
 		errSum += pt.err
 	}
 	n.normWeights()
-	inv := 1 / float64(n.K)
-	for j := range n.bB {
-		n.bB[j] *= inv
-	}
+	n.meanBiases()
 	n.updB = true
 	n.pool.Run(n.pass2)
 	for p := range n.parts {
@@ -1082,7 +1097,7 @@ func (n *Network) setState(z []float64) {
 // 4.1. It shares the batch data, not the iterate.
 func (n *Network) Problem() Problem {
 	return &networkProblem{g: n.g, K: n.K, act: n.act, omega: n.omega, g2: n.g2, d: n.d, data: n.data,
-		classes: n.classes, labels: n.labels, rule: n.cfg.Class, auto: n.auto, kd: n.Kd, codes: n.codes, cv: n.cv}
+		classes: n.classes, labels: n.labels, rule: n.cfg.Class, auto: n.auto, kd: n.Kd, codes: n.codes, cv: n.cv, ties: n.ties}
 }
 
 type networkProblem struct {
@@ -1101,6 +1116,8 @@ type networkProblem struct {
 	kd    int       // number of data items
 	codes []int     // code nodes
 	cv    []float64 // (K − kd)×|C| code values
+
+	ties *Ties // weight and bias ties (nil: none)
 }
 
 func (p *networkProblem) Dim() int    { return 2*p.K*p.g.Edges() + 2*p.K*p.g.Nodes() }
@@ -1171,6 +1188,18 @@ func (p *networkProblem) ProjectA(dst, z []float64) {
 		}
 	}
 	// (26f, g): weight consensus over items, each node's in-weights of norm Ω.
+	if p.ties != nil { // ... and over the edges of each tie group
+		copies := make([][]float64, K)
+		for k := range copies {
+			copies[k] = w[k*E : (k+1)*E]
+		}
+		v := make([]float64, E)
+		ProjectTiedWeights(v, copies, p.ties, p.omega)
+		for k := 0; k < K; k++ {
+			copy(dw[k*E:(k+1)*E], v)
+		}
+		return
+	}
 	for j := 0; j < N; j++ {
 		lo, hi := g.InStart[j], g.InStart[j+1]
 		if lo == hi {
@@ -1236,6 +1265,22 @@ func (p *networkProblem) ProjectB(dst, z []float64) {
 			lo, hi := k*E+g.InStart[j], k*E+g.InStart[j+1]
 			dy[k*N+j] = ProjectBilinear(dx[lo:hi], dw[lo:hi], dy[k*N+j], p.omega, p.g2[j]) // (26h)
 		}
+	}
+	if p.ties != nil { // (26i) over the items and the nodes of each tie group
+		copies := make([][]float64, K)
+		for k := range copies {
+			copies[k] = db[k*N : (k+1)*N]
+		}
+		v := make([]float64, N)
+		ProjectTiedBiases(v, copies, p.g2, p.ties)
+		for k := 0; k < K; k++ {
+			for j := range v {
+				if p.g2[j] != 0 {
+					db[k*N+j] = v[j]
+				}
+			}
+		}
+		return
 	}
 	for j := range g.Roles {
 		if p.g2[j] == 0 {
