@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/lwl-go/lwl/format"
 )
 
 // LayerSpec is one layer of an architecture after the data: a valid 2-D convolution
@@ -255,4 +257,20 @@ func (a *Arch) String() string {
 		}
 	}
 	return b.String()
+}
+
+// FormatArch describes a trained architecture for the bundle format: the general form of
+// FormatNetwork (per-edge weights w and per-node biases b, not copied) with its convolutions
+// described (format 1.1), so that readers can show them as such.
+func FormatArch(a *Arch, act Activation, omega, margin float64, w, b []float64) (*format.Network, error) {
+	n, err := FormatNetwork(a.Graph, act, omega, margin, w, b)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range a.Conv {
+		n.Conv = append(n.Conv, format.Conv{In: c.In, Out: c.Out, Edge: c.Edge,
+			InShape: [3]int{c.InH, c.InW, c.InC}, OutShape: [3]int{c.OutH, c.OutW, c.OutC},
+			Kernel: c.Kernel, Stride: c.Stride})
+	}
+	return n, nil
 }

@@ -389,3 +389,29 @@ func TestTiedNetworkIterateMatchesReference(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkConvIterate reports the time per weight-multiply of one fused iteration of the
+// issue's convolutional network (gathered rows of 25 and 200 in-edges) on random data.
+func BenchmarkConvIterate(b *testing.B) {
+	for _, bc := range []struct {
+		name, arch string
+		k, parts   int
+	}{
+		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/2w", "conv5s2x8,conv5s2x16,dense10", 1000, 2},
+		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/1w", "conv5s2x8,conv5s2x16,dense10", 1000, 1},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			a := mustArch(b, 28, 28, 1, bc.arch)
+			n, err := NewNetwork(a.Graph, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0.7, Mode: ClassExempt, Count: 5}, Workers: bc.parts, Ties: a.Ties}, NewRand(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer n.Close()
+			d, l := randomBatch(bc.k, 784, 10, 2)
+			if err := n.SetBatch(d, l, bc.k); err != nil {
+				b.Fatal(err)
+			}
+			benchWM(b, n)
+		})
+	}
+}

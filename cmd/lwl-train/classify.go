@@ -27,7 +27,8 @@ func init() {
 const classifyUsage = `Usage: lwl-train classify [flags] (-majority DEPTH | -mnist N | -csv FILE | -reftext FILE |
                                  -idx-images FILE -idx-labels FILE)
 
-Trains a layered, fully connected classifier with RRR (section 5 of the paper) and prints
+Trains a layered, fully connected classifier (-layers) or a weight-tied convolutional one
+(-arch) with RRR (section 5 of the paper) and prints
 the per-epoch table of the reference programs: epoch, GWMs, iterations, errstart and
 errstop (mean first and last RRR_err of the epoch's batches), batch_err, train_err,
 test_err. The class of an item is the class node with the largest y − b in a forward pass
@@ -42,8 +43,9 @@ image data: -idx-images holds n items of unsigned bytes, scaled to [0, 1], -idx-
 their n labels; -test-idx-images and -test-idx-labels the test set. The number of classes
 is one more than the largest label.
 
-Writes into -out: classifier.lwlb (the bundle), rrr_err.csv (RRR_err per iteration) and,
-for image data, flagged.png with the training items exempted or relabeled in the final
+Writes into -out: classifier.lwlb (the bundle), rrr_err.csv (RRR_err per iteration),
+kernels.png with the learned kernels of the first convolution (-arch; one row per output
+channel, one tile per input channel, mid-grey = 0) and, for image data, flagged.png with the training items exempted or relabeled in the final
 epoch (figure 15) and flagged.csv listing them. These are the training iterate's last
 decisions in each batch; -json's model_flagged counts instead the items that the trained
 classifier flags when the rule is applied to its forward pass over the final epoch's
@@ -52,7 +54,8 @@ batches (see repro relabel).
 
 // classifyFlags are the hyperparameters of section 5, shared by classify and repro.
 type classifyFlags struct {
-	layers                               string
+	layers, arch                         string
+	built                                *train.Arch // set by settings when -arch is given
 	epochs, batch, iter, exempt, workers int
 	beta, tol, omega, upsilon, delta     float64
 	ee, fpa, actDelta                    float64
@@ -63,6 +66,7 @@ type classifyFlags struct {
 
 func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.layers, "layers", "", "layer sizes from data to classes, e.g. 784,20,10 (default: inputs,20,classes; majority: 13,26…,2)")
+	fs.StringVar(&f.arch, "arch", "", "architecture with convolutions after the data, e.g. conv5s2x8,conv5s2x16,dense10 (see below)")
 	fs.IntVar(&f.epochs, "epochs", 10, "passes over the training data")
 	fs.IntVar(&f.batch, "batch", 128, "items per batch |K|")
 	fs.IntVar(&f.iter, "iter", 100, "RRR_iter: iteration cap per batch")
@@ -82,10 +86,22 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 }
 
 // settings turns the flags into training settings for data with d inputs and the given
-// number of classes; defaultHidden fills in -layers when it is empty.
-func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.ClassifierSettings, []int, error) {
+// number of classes; defaultHidden fills in -layers when it is empty. shape is the image
+// shape [height, width] of image data (nil otherwise), which -arch needs.
+func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (train.ClassifierSettings, []int, error) {
 	var s train.ClassifierSettings
 	sizes := append(append([]int{d}, defaultHidden...), classes)
+	f.built = nil
+	if f.arch != "" {
+		if f.layers != "" {
+			return s, nil, &usageError{"give -layers or -arch, not both"}
+		}
+		a, err := archFor(f.arch, d, classes, shape)
+		if err != nil {
+			return s, nil, err
+		}
+		f.built, sizes = a, a.Sizes
+	}
 	if f.layers != "" {
 		sizes = sizes[:0]
 		for _, p := range strings.Split(f.layers, ",") {
@@ -129,14 +145,20 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 	case count > 0:
 		rule.Mode, rule.Count = train.ClassExempt, count
 	}
-	g, err := train.Layered(sizes...)
-	if err != nil {
-		return s, nil, &usageError{err.Error()}
+	var g *train.Graph
+	var ties *train.Ties
+	if f.built != nil {
+		g, ties = f.built.Graph, f.built.Ties
+	} else {
+		var err error
+		if g, err = train.Layered(sizes...); err != nil {
+			return s, nil, &usageError{err.Error()}
+		}
 	}
 	s = train.ClassifierSettings{
 		Graph: g,
 		NetworkConfig: train.NetworkConfig{Omega: f.omega, Upsilon: f.upsilon, Activation: act,
-			Class: rule, Workers: f.workers},
+			Class: rule, Workers: f.workers, Ties: ties},
 		Beta: f.beta, Tol: f.tol, IterPerBatch: f.iter, BatchSize: f.batch, Epochs: f.epochs, Seed: f.seed,
 	}
 	return s, sizes, nil
@@ -164,7 +186,7 @@ type classifyResult struct {
 }
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("classify", classifyUsage, stderr)
+	fs := newFlagSet("classify", classifyUsage+"\n"+train.ArchSyntax+"\n", stderr)
 	var cf classifyFlags
 	cf.register(fs)
 	majority := fs.Int("majority", 0, "train on majority-gate data of this circuit depth (section 5.5.1)")
@@ -192,12 +214,16 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	classes := max(trainSet.Classes, testSet.Classes, 2)
-	s, sizes, err := cf.settings(trainSet.X.Cols, classes, hidden)
+	s, sizes, err := cf.settings(trainSet.X.Cols, classes, hidden, shape)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "classify: %s, %d train / %d test items, layers %v, β %g Ω %g Υ %g Δ %g, class rule %v (%d per batch)\n",
-		trainSet.Name, trainSet.X.Rows, testSet.X.Rows, sizes, cf.beta, cf.omega, cf.upsilon, cf.delta, s.Class.Mode, s.Class.Count)
+	arch := fmt.Sprint(sizes)
+	if cf.built != nil {
+		arch = cf.built.String()
+	}
+	fmt.Fprintf(stderr, "classify: %s, %d train / %d test items, layers %s, β %g Ω %g Υ %g Δ %g, class rule %v (%d per batch)\n",
+		trainSet.Name, trainSet.X.Rows, testSet.X.Rows, arch, cf.beta, cf.omega, cf.upsilon, cf.delta, s.Class.Mode, s.Class.Count)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
@@ -369,14 +395,24 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 			return err
 		}
 	}
-	b := classifierBundle(res, tr, shape, cf, sizes)
+	if cf.built != nil && len(cf.built.Conv) > 0 {
+		if err := atomicfile.Write(filepath.Join(dir, "kernels.png"), func(w io.Writer) error {
+			return writeKernels(w, cf.built, res.Classifier.Weights)
+		}); err != nil {
+			return err
+		}
+	}
+	b, err := classifierBundle(res, tr, shape, cf, sizes)
+	if err != nil {
+		return err
+	}
 	return format.Save(filepath.Join(dir, "classifier.lwlb"), b)
 }
 
 // classifierBundle converts a trained layered classifier to the bundle format. The layered
 // graph of train.Layered orders edges as format's layered form does (receiving layer,
 // receiving node, sending node), so the weights carry over as they are.
-func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int) *format.Bundle {
+func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int) (*format.Bundle, error) {
 	c := res.Classifier
 	groups := make([]format.Group, len(sizes))
 	roles := make([]format.Role, len(sizes))
@@ -400,7 +436,17 @@ func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []
 	n := format.NewLayered(sizes, false, c.Omega, groups, roles)
 	copy(n.W, c.Weights)
 	copy(n.B, c.Biases)
+	if cf.built != nil { // general form; the convolutions described (SPEC.md, Convolutions)
+		var err error
+		if n, err = train.FormatArch(cf.built, c.Activation, c.Omega, cf.delta, c.Weights, c.Biases); err != nil {
+			return nil, err
+		}
+	}
 	n.DataShape = shape
+	var notes string
+	if cf.built != nil {
+		notes = fmt.Sprintf("-arch %s: %v", cf.arch, cf.built)
+	}
 	last := res.Epochs[len(res.Epochs)-1]
 	metrics := map[string]float64{"train_err": last.TrainErr, "batch_err": last.BatchErr, "gwms": res.GWMs(), "seconds": res.Elapsed.Seconds()}
 	if !math.IsNaN(last.TestErr) {
@@ -410,6 +456,6 @@ func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []
 		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
 			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
 			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
-		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(),
-	}}
+		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(), Notes: notes,
+	}}, nil
 }
