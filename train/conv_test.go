@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -65,7 +66,7 @@ func TestConvClassifierBundle(t *testing.T) {
 	tr, te := stripes(200, 1), stripes(200, 2)
 	res, err := TrainClassifier(context.Background(), tr, te, ClassifierSettings{Graph: a.Graph,
 		NetworkConfig: NetworkConfig{Omega: 1, Class: ClassRule{Margin: 0.1}, Ties: a.Ties, Workers: 1},
-		Beta: 1, IterPerBatch: 30, BatchSize: 50, Epochs: 3, Seed: 1})
+		Beta:          1, IterPerBatch: 30, BatchSize: 50, Epochs: 3, Seed: 1})
 	noErr(t, err)
 	c := res.Classifier
 	checkTiesHold(t, a.Graph, a.Ties, c.Weights, 1)
@@ -86,4 +87,27 @@ func TestConvClassifierBundle(t *testing.T) {
 			t.Fatalf("item %d: runtime class %d, trainer %d", k, got, want[k])
 		}
 	}
+}
+
+// A convolutional architecture for 28×28 MNIST digits: its shapes, its edges (one
+// weight-multiply each per item and iteration) and the parameters that tying leaves.
+func ExampleBuildArch() {
+	specs, err := ParseArch("conv5s2x8,conv5s2x16,dense10")
+	if err != nil {
+		panic(err)
+	}
+	a, err := BuildArch(28, 28, 1, specs)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(a)
+	fmt.Println(a.Graph.Edges(), "edges,", a.Ties.WeightParams, "weights")
+	for _, c := range a.Conv {
+		fmt.Println(c)
+	}
+	// Output:
+	// 28×28×1 → conv5s2x8 11×11×8 → conv5s2x16 4×4×16 → 10
+	// 77960 edges, 5960 weights
+	// 28×28×1 → conv 5×5 stride 2 → 11×11×8
+	// 11×11×8 → conv 5×5 stride 2 → 4×4×16
 }

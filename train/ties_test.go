@@ -355,6 +355,7 @@ func TestTiedNetworkIterateMatchesReference(t *testing.T) {
 		{"conv-conv-dense one worker", "conv3s1x2,conv2s2x2,dense3", 1, ClassRule{Margin: 0.3}, ReLU{}},
 		{"conv-dense-dense two workers exempt", "conv3s2x3,dense4,dense3", 2, ClassRule{Margin: 0.3, Mode: ClassExempt, Count: 1}, ReLU{}},
 		{"conv step relabel", "conv2x2,dense3", 2, ClassRule{Margin: 0.3, Mode: ClassRelabel, Count: 2}, Step{Delta: 0.3}},
+		{"conv zigmoid", "conv3s1x2,dense3", 1, ClassRule{Margin: 0.3}, Zigmoid{Delta: 0.3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := mustArch(t, 6, 6, 1, tc.arch)
