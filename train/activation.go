@@ -77,8 +77,9 @@ func shiftInto(lo, hi, y, b float64) (float64, float64) {
 	return y + h, b - h
 }
 
-// stepFixed is ProjectFixed of the step and the zigmoid (reference-facts.md): x ≤ 0 needs
-// z ≤ −Δ, x ≥ 1 needs z ≥ Δ, 0 < x < 1 needs z = Δ(2x − 1), the zigmoid's inverse.
+// stepFixed is ProjectFixed of the step and the zigmoid (section 6.1, with the reference
+// programs' rule, docs/reference-programs.md): x ≤ 0 needs z ≤ −Δ, x ≥ 1 needs z ≥ Δ,
+// 0 < x < 1 needs z = Δ(2x − 1), the zigmoid's inverse.
 func stepFixed(delta, x, y, b float64) (float64, float64) {
 	switch {
 	case x <= 0:
@@ -99,7 +100,7 @@ func (ReLU) Eval(z float64) float64 { return math.Max(z, 0) }
 // Delta is the margin on each side of z = 0, half the gap's width. The paper's Δ is the
 // whole width: appendix C imposes w/Ω − b ≥ Δ/2 and ≤ −Δ/2 (eq. 54), which is what makes
 // its Δ = 0.4 feasible at n = 3 (eq. 43). So the paper's Δ is Step{Delta: Δ/2}. The
-// reference programs' margin reading (reference-facts.md), Step{Delta: Δ}, is infeasible at
+// reference programs' margin reading (docs/reference-programs.md), Step{Delta: Δ}, is infeasible at
 // every n of section 6.3.1 and solves none of 8 starts at n = 3 within 100 000 iterations,
 // where Step{Delta: 0.2} solves 6.
 type Step struct{ Delta float64 }
@@ -141,7 +142,7 @@ func (Step) Eval(z float64) float64 {
 // x = (z + Δ)/(2Δ) for |z| < Δ, z = y − b. Its forward evaluation is the same piecewise-linear
 // function.
 //
-// Delta is the paper's Δ as the reference programs use it (reference-facts.md): the ramp
+// Delta is the paper's Δ as the reference programs use it (docs/reference-programs.md): the ramp
 // spans z ∈ [−Δ, Δ]. The paper's text says the zigmoid "interpolates between 0 and 1 over
 // the range Δ" (figure 17), which would be Zigmoid{Delta: Δ/2}; but with that reading the
 // MNIST autoencoder of section 6.3.2 trains far slower than the paper reports (data_err
@@ -180,4 +181,85 @@ func (s Zigmoid) Eval(z float64) float64 {
 		return 1
 	}
 	return (z + s.Delta) / (2 * s.Delta)
+}
+
+// runProjector projects a run of nodes of one item: for each i, (xa, ya, ba)[i] =
+// Project(xs[i]/g2[i], y[i], b[i]), the consensus of the out-edge copies of x (weight g² =
+// outdeg, lemma 4.1) with the activation as side constraint. The activations of this package
+// implement it with their projection inlined, so the network's node pass makes one call per
+// run of nodes instead of an interface call per (item, node); others get a loop over Project.
+type runProjector interface {
+	projectRun(xa, ya, ba, xs, y, b, g2 []float64)
+}
+
+func runProjectorOf(a Activation) runProjector {
+	if p, ok := a.(runProjector); ok {
+		return p
+	}
+	return anyProjector{a}
+}
+
+type anyProjector struct{ a Activation }
+
+func (p anyProjector) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
+	for i := range xa {
+		xa[i], ya[i], ba[i] = p.a.Project(xs[i]/g2[i], y[i], b[i])
+	}
+}
+
+// projectRun is ReLU.Project written into the loop (the same arithmetic), with the choices
+// made by bit masks rather than branches: which piece is nearer is data-dependent and
+// mispredicts about half the time.
+func (ReLU) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
+	n := len(xa)
+	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
+	for i := range xa {
+		x, yi, bi := xs[i]/g2[i], y[i], b[i]
+		mid := maskOf(yi > bi)
+		m := 0.5 * (yi + bi)
+		ay, ab := sel(mid, m, yi), sel(mid, m, bi)
+		da := x*x + (ay-yi)*(ay-yi) + (ab-bi)*(ab-bi)
+		s := (x - yi + bi) / 3
+		bx := x - s
+		useB := maskOf(bx >= 0) & maskOf(3*s*s < da)
+		xa[i], ya[i], ba[i] = sel(useB, bx, 0), sel(useB, yi+s, ay), sel(useB, bi-s, ab)
+	}
+}
+
+// maskOf is all ones for true, zero for false, without a branch.
+func maskOf(c bool) uint64 {
+	var v uint64
+	if c {
+		v = 1
+	}
+	return -v
+}
+
+// sel is a where mask is all ones, b where it is zero.
+func sel(mask uint64, a, b float64) float64 {
+	return math.Float64frombits(math.Float64bits(a)&mask | math.Float64bits(b)&^mask)
+}
+
+// projectRun is Step.Project written into the loop (the same arithmetic).
+func (a Step) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
+	n := len(xa)
+	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
+	for i := range xa {
+		x, yi, bi := xs[i]/g2[i], y[i], b[i]
+		x0, y0, b0, d0 := stepPiece(0, -1, a.Delta, x, yi, bi)
+		x1, y1, b1, d1 := stepPiece(1, 1, a.Delta, x, yi, bi)
+		if d1 < d0 {
+			xa[i], ya[i], ba[i] = x1, y1, b1
+		} else {
+			xa[i], ya[i], ba[i] = x0, y0, b0
+		}
+	}
+}
+
+func (a Zigmoid) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
+	n := len(xa)
+	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
+	for i := range xa {
+		xa[i], ya[i], ba[i] = a.Project(xs[i]/g2[i], y[i], b[i])
+	}
 }

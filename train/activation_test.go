@@ -164,3 +164,25 @@ func TestActivationProjectFixed(t *testing.T) {
 		}
 	}
 }
+
+// The node pass's run projections are the activations' projections, value for value.
+func TestProjectRunMatchesProject(t *testing.T) {
+	rng := NewRand(21)
+	const n = 2000
+	xs, y, b, g2 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range xs {
+		g2[i] = float64(1 + rng.IntN(5))
+		xs[i] = 2 * rng.NormFloat64() * g2[i]
+		y[i], b[i] = 2*rng.NormFloat64(), 2*rng.NormFloat64()
+	}
+	for _, a := range []Activation{ReLU{}, Step{Delta: 0.2}, Zigmoid{Delta: 0.4}} {
+		xa, ya, ba := make([]float64, n), make([]float64, n), make([]float64, n)
+		runProjectorOf(a).projectRun(xa, ya, ba, xs, y, b, g2)
+		for i := range xa {
+			wx, wy, wb := a.Project(xs[i]/g2[i], y[i], b[i])
+			if xa[i] != wx || ya[i] != wy || ba[i] != wb {
+				t.Fatalf("%T node %d: run projection (%v, %v, %v), Project (%v, %v, %v)", a, i, xa[i], ya[i], ba[i], wx, wy, wb)
+			}
+		}
+	}
+}

@@ -7,7 +7,7 @@ import (
 
 // The n = 3 binary encoding (section 6.3.1) is solved from most starts; a solved model
 // encodes the eight one-hot vectors to eight distinct binary codes and decodes them back.
-// With the margin Δ on each side of the step (reference-facts.md) the code nodes can have at
+// With the margin Δ on each side of the step (docs/reference-programs.md) the code nodes can have at
 // most 1/√|D| ≈ 0.354 at n = 3 (appendix C's bound 2/√|D| is for the whole gap), so the
 // test uses Δ = 0.25 and β = 1, which solve 4 of 5 starts within 50000 iterations.
 func TestTrainBinaryN3(t *testing.T) {

@@ -1,73 +1,66 @@
 package train
 
-import (
-	"math"
-
-	"github.com/lwl-go/lwl/internal/asm/f64"
-)
-
-// bilinearRootFrom is BilinearRoot for the hot loop: it starts Newton's method from u, the
-// root of the same constraint in the previous iteration, which is usually within a step or
-// two of the new root, and it needs one division per step.
-//
-// Multiplying h and its derivative by (1−u²)³ > 0 gives the Newton step N/D with
-//
-//	N = (p(1+u²) + q·u)(1−u²) + (c·u − r)(1−u²)³      (sign of h)
-//	D = q(1+3u²) + 2p·u(3+u²) + c(1−u²)³               (positive when q > 2|p|)
-//
-// and the bracket [lo, hi] around the root shrinks with the sign of N. A Newton step that
-// leaves the bracket is replaced by bisection (appendix B).
-func bilinearRootFrom(p, q, c, r, u float64) float64 {
-	lo, hi := -1.0, 1.0
-	if !(u > lo && u < hi) {
-		u = 0
-	}
-	for range 100 {
-		u2 := u * u
-		d := 1 - u2
-		d3 := d * d * d
-		n := (p*(1+u2)+q*u)*d + (c*u-r)*d3
-		switch {
-		case n > 0:
-			hi = u
-		case n < 0:
-			lo = u
-		default:
-			return u
-		}
-		den := q*(1+3*u2) + 2*p*u*(3+u2) + c*d3
-		step := n / den
-		next := u - step
-		if math.Abs(step) < 1e-13 {
-			// Converged; rounding may put next a hair outside the bracket.
-			return min(max(next, lo), hi)
-		}
-		if !(next > lo && next < hi) {
-			next = 0.5 * (lo + hi)
-			if hi-lo < 1e-15 {
-				return next
-			}
-		}
-		u = next
-	}
-	return u
-}
+import "github.com/lwl-go/lwl/internal/asm/f64"
 
 // bilinearRoots solves the roots of a sweep of independent bilinear constraints in place:
 // on entry u[j] is the previous root of constraint j (the starting guess), on return its new
-// root, for the scalars p[j], q[j] and right-hand side r[j] (c as in BilinearRoot). It also
-// stores the projection's factor 1/(1−u²) in s[j].
+// root, for A = a[j], B = b[j] and right-hand side r[j] (h of eq. 52 in the sum and
+// difference form, c as in BilinearRoot). It stores the projection's factors
+// fs[j] = 1/(2(1−u)) and fd[j] = 1/(2(1+u)).
 //
-// The common case is three unguarded Newton steps, four roots at a time with no
-// data-dependent branch (f64.NewtonRoots); a root whose last step was not negligible (a
-// poor start, or a step out of (−1, 1)) is finished by the safeguarded bilinearRootFrom,
-// so the result is the same root either way.
-func bilinearRoots(u, s, p, q, r []float64, c float64) {
-	f64.NewtonRoots(u, s, p, q, r, c)
-	for j, sj := range s[:len(u)] {
-		if sj != sj { // NaN: not converged; go on from where Newton got to, if inside (−1, 1)
-			v := bilinearRootFrom(p[j], q[j], c, r[j], u[j])
-			u[j], s[j] = v, 1/(1-v*v)
+// There is one root finder: solveBilinear's iteration, in the distance to the pole on the
+// root's side, so that roots next to a pole (x ≈ ±w) keep their relative precision. The
+// common case is Newton steps from the previous root, four roots at a time with no
+// data-dependent branch but the common exit (f64.NewtonRoots); a root not converged within
+// f64.NewtonSteps (a poor start, or a step out of (−1, 1)) is finished by the safeguarded
+// solveBilinearFrom from where Newton got to, so the result is the same root either way (to
+// rounding).
+//
+// It reports whether some constraint is degenerate (x = ±w at the reflected point with no
+// root in (−1, 1), appendix B): its fs is then NaN, u[j] is its limiting multiplier ∓1, and
+// the caller projects that row with projectBilinear (degenerateRow).
+func bilinearRoots(u, fs, fd, a, b, r []float64, c float64) (degenerate bool) {
+	f64.NewtonRoots(u, fs, fd, a, b, r, c)
+	for j, v := range fs[:len(u)] {
+		if v != v { // NaN: not converged
+			sol := solveBilinearFrom(a[j], b[j], c, r[j], u[j])
+			u[j] = sol.u()
+			if sol.sp == 0 || sol.sm == 0 {
+				degenerate = true
+				continue
+			}
+			fs[j], fd[j] = 0.5/sol.sm, 0.5/sol.sp
 		}
 	}
+	return degenerate
+}
+
+// degenerateRow is the fused projection and update of one (item, row) through the plain
+// projection projectBilinear, for blocks with a degenerate root, which the kernels' factor
+// form cannot express; it is rare enough to need no speed. The row's edge variables are
+// x[i·st], w[i·st], its sources' consensus x xa[i·sa] (new x summed into xs[i·sa]), its
+// consensus weights wa[i] (new w summed into ws[i·st]); rx and rw are scratch of c values.
+// It returns the squared flow and the multiplier u of the projection (for y).
+func degenerateRow(x, w []float64, st int, xa, xs []float64, sa int, wa, ws, rx, rw []float64, c int, cc, r, beta float64) (errSq, u float64) {
+	rx, rw = rx[:c], rw[:c]
+	for i := range rx {
+		rx[i] = 2*xa[i*sa] - x[i*st]
+		rw[i] = 2*wa[i] - w[i*st]
+	}
+	sol := projectBilinear(rx, rw, cc, r)
+	for i := range rx {
+		dx, dw := rx[i]-xa[i*sa], rw[i]-wa[i]
+		errSq += dx*dx + dw*dw
+		nx, nw := x[i*st]+beta*dx, w[i*st]+beta*dw
+		x[i*st], w[i*st] = nx, nw
+		xs[i*sa] += nx
+		ws[i*st] += nw
+	}
+	switch {
+	case sol.sp == 0:
+		return errSq, -1
+	case sol.sm == 0:
+		return errSq, 1
+	}
+	return errSq, sol.u()
 }

@@ -5,76 +5,74 @@ import (
 	"testing"
 )
 
-// bisectRoot finds the root of h (appendix B, eq. 52) by plain bisection: slow and obviously right.
-func bisectRoot(p, q, c, r float64) float64 {
-	h := func(u float64) float64 {
-		d := 1 - u*u
-		return (p*(1+u*u)+q*u)/(d*d) + c*u - r
-	}
-	lo, hi := -1.0, 1.0
-	for range 200 {
-		m := 0.5 * (lo + hi)
-		if h(m) > 0 {
-			hi = m
-		} else {
-			lo = m
-		}
-	}
-	return 0.5 * (lo + hi)
-}
-
-func TestBilinearRootFromMatchesBisection(t *testing.T) {
-	rng := NewRand(11)
-	for i := range 20000 {
-		q := math.Exp(rng.NormFloat64() * 2)
-		p := (2*rng.Float64() - 1) * q / 2 * (1 - math.Pow(rng.Float64(), 3)*1e-6)
-		c := 0.0
-		if i%2 == 1 {
-			c = math.Exp(rng.NormFloat64() * 3)
-		}
-		r := rng.NormFloat64() * math.Exp(rng.NormFloat64()*2)
-		u0 := 2*rng.Float64() - 1
-		if i%3 == 0 {
-			u0 = 0
-		}
-		want := bisectRoot(p, q, c, r)
-		got := bilinearRootFrom(p, q, c, r, u0)
-		// Compare in the variable the projection uses, 1/(1−u²), near the ends of (−1, 1).
-		tol := 1e-10 * (1 - want*want)
-		if math.Abs(got-want) > math.Max(tol, 1e-15) {
-			t.Fatalf("p=%v q=%v c=%v r=%v from u0=%v: root %v, bisection %v", p, q, c, r, u0, got, want)
-		}
-	}
-}
-
-func BenchmarkBilinearRootFrom(b *testing.B) {
-	var s float64
-	for i := range b.N {
-		s += bilinearRootFrom(0.3, 1.1, 0, 0.5+float64(i&7)*1e-3, 0.1)
-	}
-	_ = s
-}
-
-func TestBilinearRootsMatchesBisection(t *testing.T) {
+// The hot loop's roots (warm-started Newton steps four at a time, then solveBilinear for the
+// rest) are the plain projection's roots: the same factors 1/(2(1∓u)) to rounding, from good
+// and poor starts, with roots next to either pole, and as bisection finds them.
+func TestBilinearRootsMatchPlainSolver(t *testing.T) {
 	rng := NewRand(12)
 	const n = 5000
-	u, s, p, q, r := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	u, fs, fd, a, b, r := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	for _, c := range []float64{0, 0.7} {
 		for j := range u {
-			q[j] = math.Exp(rng.NormFloat64() * 2)
-			p[j] = (2*rng.Float64() - 1) * q[j] / 2
+			q := math.Exp(rng.NormFloat64() * 2)
+			p := (2*rng.Float64() - 1) * q / 2
+			a[j], b[j] = q+2*p, q-2*p
+			switch j % 5 {
+			case 1:
+				b[j] = a[j] * math.Pow(10, -2-10*rng.Float64()) // x ≈ w: a root next to −1
+			case 2:
+				a[j] = b[j] * math.Pow(10, -2-10*rng.Float64()) // x ≈ −w: next to +1
+			}
 			r[j] = rng.NormFloat64() * math.Exp(rng.NormFloat64())
 			u[j] = 2*rng.Float64() - 1 // poor and good starting guesses alike
 		}
-		bilinearRoots(u, s, p, q, r, c)
+		if bilinearRoots(u, fs, fd, a, b, r, c) {
+			t.Fatalf("c=%v: degenerate root reported for non-degenerate constraints", c)
+		}
 		for j := range u {
-			want := bisectRoot(p[j], q[j], c, r[j])
-			if math.Abs(u[j]-want) > math.Max(1e-10*(1-want*want), 1e-15) {
-				t.Fatalf("c=%v root %d: %v, bisection %v", c, j, u[j], want)
+			sol := solveBilinear(a[j], b[j], c, r[j])
+			wfs, wfd := 0.5/sol.sm, 0.5/sol.sp
+			if math.Abs(fs[j]-wfs) > 1e-12*wfs || math.Abs(fd[j]-wfd) > 1e-12*wfd {
+				t.Fatalf("c=%v root %d (A=%v B=%v r=%v): factors (%v, %v), plain solver (%v, %v)", c, j, a[j], b[j], r[j], fs[j], fd[j], wfs, wfd)
 			}
-			if s[j] != 1/(1-u[j]*u[j]) {
-				t.Fatalf("c=%v root %d: factor %v, want 1/(1−u²) = %v", c, j, s[j], 1/(1-u[j]*u[j]))
+			if j%5 == 1 || j%5 == 2 {
+				continue // bisection in p, q would cancel there; the plain solver is checked above
+			}
+			p, q := (a[j]-b[j])/4, (a[j]+b[j])/2
+			want := bisectBilinear(p, q, c, r[j])
+			if math.Abs(u[j]-want) > 1e-9*math.Max(1-math.Abs(want), 1e-6) {
+				t.Fatalf("c=%v root %d: %v, bisection %v", c, j, u[j], want)
 			}
 		}
 	}
+}
+
+// Degenerate constraints (x = w with h(−1⁺) ≥ 0, x = −w with h(1⁻) ≤ 0) are reported, with
+// the limiting multiplier, for the caller's plain path.
+func TestBilinearRootsReportDegenerate(t *testing.T) {
+	u, fs, fd := make([]float64, 5), make([]float64, 5), make([]float64, 5)
+	a := []float64{4, 1, 0, 3, 0}
+	b := []float64{0, 1, 4, 2, 0}
+	r := []float64{0, 0.1, 0, 0.2, 0}
+	if !bilinearRoots(u, fs, fd, a, b, r, 0) {
+		t.Fatal("no degenerate root reported")
+	}
+	if !math.IsNaN(fs[0]) || u[0] != -1 || !math.IsNaN(fs[2]) || u[2] != 1 {
+		t.Errorf("degenerate roots: u = %v, fs = %v; want −1 and +1 with NaN factors", u, fs)
+	}
+	if math.IsNaN(fs[1]) || math.IsNaN(fs[3]) {
+		t.Errorf("regular roots flagged: fs = %v", fs)
+	}
+}
+
+func BenchmarkBilinearRoots(b *testing.B) {
+	const n = 1024
+	u, fs, fd, a, bb, r := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for j := range u {
+		a[j], bb[j], r[j] = 2.2, 1.8, 0.5+float64(j&7)*1e-3
+	}
+	for range b.N {
+		bilinearRoots(u, fs, fd, a, bb, r, 0.5)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/root")
 }

@@ -19,7 +19,7 @@ func ExampleFactorize() {
 		Beta:         0.3,
 		Tol:          1e-9,
 		IterPerBatch: 100000,
-		Seed:         1,
+		Seed:         2,
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -76,7 +76,7 @@ type Network struct {
 
 	x, w       []float64 // K×E
 	y, b       []float64 // K×N
-	u          []float64 // K×N last bilinear roots (starting guesses)
+	u          []float64 // 4·N per tile: last bilinear roots (starting guesses), block layout
 	xA, yA, bA []float64 // K×N: P_A of the node values at the current point
 	xsum       []float64 // K×N: sums of x over each node's out-edges
 	zc         []float64 // K×C: y − b on class nodes, for the class decision
@@ -88,7 +88,13 @@ type Network struct {
 	warm     func(part int)
 	parts    []netPart
 	beta     float64
+	betas    [lanes + 1][lanes]float64 // betas[m]: β on the first m lanes of a tile, 0 on padding
 	updB     bool
+
+	eoff, estride []int       // E: each edge's place in a tile's span (network_layout.go)
+	yRuns         [][2]int    // runs [lo, hi) of the nodes that have (y, b) (g² ≠ 0)
+	runs          [3][][2]int // runs of activation nodes: classifier items; data items; code items
+	proj          runProjector
 
 	ties        *Ties     // nil when nothing is tied
 	tw, tb, tbw []float64 // tie scratch: weight and bias parameters, bias weights
@@ -184,9 +190,35 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 		}
 	}
 	n.blocks = makeBlocks(g, n.g2)
+	n.eoff, n.estride = edgeLayout(n.blocks, n.E)
+	n.proj = runProjectorOf(n.act)
+	for i, fixed := range []Role{Class, Data, Code} {
+		var runs [][2]int
+		for j, r := range g.Roles {
+			if n.g2[j] == 0 || r == Class || r == fixed {
+				continue
+			}
+			if m := len(runs); m > 0 && runs[m-1][1] == j {
+				runs[m-1][1]++
+			} else {
+				runs = append(runs, [2]int{j, j + 1})
+			}
+		}
+		n.runs[i] = runs
+	}
+	for j := 0; j < n.N; j++ {
+		if n.g2[j] == 0 {
+			continue
+		}
+		if r := len(n.yRuns); r > 0 && n.yRuns[r-1][1] == j {
+			n.yRuns[r-1][1]++
+		} else {
+			n.yRuns = append(n.yRuns, [2]int{j, j + 1})
+		}
+	}
 	maxRows, maxIn := 1, 1
 	for _, bl := range n.blocks {
-		maxRows = max(maxRows, bl.j1-bl.j0)
+		maxRows = max(maxRows, bl.rows())
 		maxIn = max(maxIn, bl.c)
 	}
 	n.pool = par.New(cfg.Workers)
@@ -194,9 +226,12 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 	n.parts = make([]netPart, n.pool.Parts())
 	for p := range n.parts {
 		pt := &n.parts[p]
-		pt.wsum, pt.bsum = make([]float64, n.E), make([]float64, n.N)
-		pt.p, pt.q, pt.r, pt.s = make([]float64, maxRows), make([]float64, maxRows), make([]float64, maxRows), make([]float64, maxRows)
+		pt.wsum, pt.bsum = make([]float64, lanes*n.E), make([]float64, n.N)
+		m := lanes * maxRows
+		pt.a, pt.b, pt.r, pt.fs, pt.fd = make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+		pt.xa4, pt.xs4 = make([]float64, lanes*maxIn), make([]float64, lanes*maxIn)
 		pt.gx, pt.gs = make([]float64, maxIn), make([]float64, maxIn)
+		pt.rx, pt.rw = make([]float64, maxIn), make([]float64, maxIn)
 	}
 	n.assigner.rule = cfg.Class
 	n.wA = make([]float64, n.E)
@@ -273,17 +308,33 @@ func (n *Network) Predict(dst []int, d []float64, rows int) {
 }
 
 // State returns a copy of the search vector z = (x, w, y, b), for comparison with the
-// reference iteration.
+// reference iteration: x and w item after item in edge order (K×|E|), whatever the engine's
+// layout.
 func (n *Network) State() []float64 {
-	z := make([]float64, 0, 2*len(n.x)+2*len(n.y))
-	return append(append(append(append(z, n.x...), n.w...), n.y...), n.b...)
+	KE, KN := n.K*n.E, n.K*n.N
+	z := make([]float64, 2*KE+2*KN)
+	for k := 0; k < n.K; k++ {
+		for e := 0; e < n.E; e++ {
+			i := n.edgeAt(k, e)
+			z[k*n.E+e], z[KE+k*n.E+e] = n.x[i], n.w[i]
+		}
+	}
+	copy(z[2*KE:], n.y)
+	copy(z[2*KE+KN:], n.b)
+	return z
 }
 
 // setState sets the search vector (layout of State) and recomputes P_A, for tests.
 func (n *Network) setState(z []float64) {
 	KE, KN := n.K*n.E, n.K*n.N
-	copy(n.x, z[:KE])
-	copy(n.w, z[KE:2*KE])
+	clear(n.x)
+	clear(n.w)
+	for k := 0; k < n.K; k++ {
+		for e := 0; e < n.E; e++ {
+			i := n.edgeAt(k, e)
+			n.x[i], n.w[i] = z[k*n.E+e], z[KE+k*n.E+e]
+		}
+	}
 	copy(n.y, z[2*KE:2*KE+KN])
 	copy(n.b, z[2*KE+KN:])
 	n.initA(true)

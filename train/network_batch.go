@@ -116,7 +116,7 @@ func (n *Network) warmRange(lo, hi int) {
 func (n *Network) warmPass(part int) {
 	lo, hi := par.Span(n.whi-n.wlo, len(n.parts), part)
 	lo, hi = lo+n.wlo, hi+n.wlo
-	N, E, D, C := n.N, n.E, len(n.data), len(n.codes)
+	N, D, C := n.N, len(n.data), len(n.codes)
 	for k := lo; k < hi; k++ {
 		val, yk := n.xA[k*N:(k+1)*N], n.y[k*N:(k+1)*N]
 		fixed, in := n.data, n.d[k*D:(k+1)*D]
@@ -134,11 +134,10 @@ func (n *Network) warmPass(part int) {
 			}
 			n.itemErr[k] = math.Sqrt(s / float64(len(fixed)))
 		}
-		xk, wk := n.x[k*E:(k+1)*E], n.w[k*E:(k+1)*E]
 		for e, s := range n.g.Src {
-			xk[e] = val[s]
+			i := n.edgeAt(k, e)
+			n.x[i], n.w[i] = val[s], n.wA[e]
 		}
-		copy(wk, n.wA)
 		bk := n.b[k*N : (k+1)*N]
 		for j, g2 := range n.g2 {
 			if g2 != 0 {
@@ -172,16 +171,20 @@ func (n *Network) resize(k int) {
 	if cap(n.labels) < k {
 		n.d, n.cv, n.itemErr = make([]float64, k*D), make([]float64, k*len(n.codes)), make([]float64, k)
 		n.labels, n.assign = make([]int, k), make([]int, k)
-		n.x, n.w = make([]float64, k*E), make([]float64, k*E)
-		n.y, n.b, n.u = make([]float64, k*N), make([]float64, k*N), make([]float64, k*N)
+		n.x, n.w = make([]float64, tiles(k)*lanes*E), make([]float64, tiles(k)*lanes*E)
+		n.y, n.b, n.u = make([]float64, k*N), make([]float64, k*N), make([]float64, tiles(k)*lanes*N)
 		n.xA, n.yA, n.bA = make([]float64, k*N), make([]float64, k*N), make([]float64, k*N)
 		n.xsum, n.zc = make([]float64, k*N), make([]float64, k*C)
 	}
 	n.K = k
+	T := tiles(k)
 	n.d, n.cv, n.itemErr = n.d[:k*D], n.cv[:k*len(n.codes)], n.itemErr[:k]
 	n.labels, n.assign = n.labels[:k], n.assign[:k]
-	n.x, n.w = n.x[:k*E], n.w[:k*E]
-	n.y, n.b, n.u = n.y[:k*N], n.b[:k*N], n.u[:k*N]
+	n.x, n.w = n.x[:T*lanes*E], n.w[:T*lanes*E]
+	n.y, n.b, n.u = n.y[:k*N], n.b[:k*N], n.u[:T*lanes*N]
+	// The padding lanes of the last tile stay zero (they do not move: β = 0 there).
+	clear(n.x[(T-1)*lanes*E:])
+	clear(n.w[(T-1)*lanes*E:])
 	n.xA, n.yA, n.bA = n.xA[:k*N], n.yA[:k*N], n.bA[:k*N]
 	n.xsum, n.zc = n.xsum[:k*N], n.zc[:k*C]
 }

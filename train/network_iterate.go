@@ -10,12 +10,12 @@ import (
 // initA computes P_A of the current point from scratch: the out-edge sums of x, the weight
 // consensus (when recomputeW), and the node projections.
 func (n *Network) initA(recomputeW bool) {
-	N, E, D := n.N, n.E, len(n.data)
+	N, D := n.N, len(n.data)
 	clear(n.xsum)
 	for k := 0; k < n.K; k++ {
-		xk, xs := n.x[k*E:(k+1)*E], n.xsum[k*N:(k+1)*N]
+		xs := n.xsum[k*N : (k+1)*N]
 		for e, s := range n.g.Src {
-			xs[s] += xk[e]
+			xs[s] += n.x[n.edgeAt(k, e)]
 		}
 		if !n.auto { // an autoencoder's fixed x are set by nodePass
 			for c, i := range n.data {
@@ -26,8 +26,8 @@ func (n *Network) initA(recomputeW bool) {
 	if recomputeW {
 		clear(n.wA)
 		for k := 0; k < n.K; k++ {
-			for e, v := range n.w[k*E : (k+1)*E] {
-				n.wA[e] += v
+			for e := range n.wA {
+				n.wA[e] += n.w[n.edgeAt(k, e)]
 			}
 		}
 		n.normWeights()
@@ -59,16 +59,21 @@ func (n *Network) normWeights() {
 // sqrt(Σ_k [Σ_e (Δx² + Δw²) + Σ_j g²(j)(Δy² + Δb²)] / |K|).
 func (n *Network) Iterate(beta float64) float64 {
 	n.beta = beta
+	for m := range n.betas {
+		for l := range n.betas[m] {
+			n.betas[m][l] = 0
+			if l < m {
+				n.betas[m][l] = beta
+			}
+		}
+	}
 	n.pool.Run(n.pass1)
 	// Reduce: next weight consensus and this iteration's bias consensus b_B.
-	copy(n.wA, n.parts[0].wsum)
+	n.reduceWeights()
 	copy(n.bB, n.parts[0].bsum)
 	errSum := n.parts[0].err
 	for p := 1; p < len(n.parts); p++ {
 		pt := &n.parts[p]
-		for e, v := range pt.wsum {
-			n.wA[e] += v
-		}
 		for j, v := range pt.bsum {
 			n.bB[j] += v
 		}
@@ -85,75 +90,212 @@ func (n *Network) Iterate(beta float64) float64 {
 	return math.Sqrt(errSum / float64(n.K))
 }
 
-// edgePass runs one part's items through the reflection, the bilinear projections (26h) and
+// reduceWeights sums the parts' weight sums (in the layout's per-tile span: one slot per
+// edge in rows blocks, four lanes per edge in tiled blocks) into wA.
+func (n *Network) reduceWeights() {
+	for bi := range n.blocks {
+		bl := &n.blocks[bi]
+		ne, off := bl.edges(), lanes*bl.e0
+		wa := n.wA[bl.e0 : bl.e0+ne]
+		for p := range n.parts {
+			ws := n.parts[p].wsum[off : off+lanes*ne]
+			switch {
+			case bl.tiled && p == 0:
+				for i := range wa {
+					v := ws[i*lanes : i*lanes+lanes : i*lanes+lanes]
+					wa[i] = v[0] + v[1] + v[2] + v[3]
+				}
+			case bl.tiled:
+				for i := range wa {
+					v := ws[i*lanes : i*lanes+lanes : i*lanes+lanes]
+					wa[i] += v[0] + v[1] + v[2] + v[3]
+				}
+			case p == 0:
+				copy(wa, ws[:ne])
+			default:
+				for i, v := range ws[:ne] {
+					wa[i] += v
+				}
+			}
+		}
+	}
+}
+
+// edgePass runs one part's tiles through the reflection, the bilinear projections (26h) and
 // the update of x, w and y, accumulating the sums of the next weight consensus, the
 // out-edge sums of x, and the reflected biases.
 func (n *Network) edgePass(part int) {
-	lo, hi := par.Span(n.K, len(n.parts), part)
+	lo, hi := par.Span(tiles(n.K), len(n.parts), part)
 	pt := &n.parts[part]
 	clear(pt.wsum)
 	clear(pt.bsum)
-	N, E := n.N, n.E
-	beta, omega := n.beta, n.omega
+	N := n.N
 	var errSum float64
-	for k := lo; k < hi; k++ {
-		xk, wk := n.x[k*E:(k+1)*E], n.w[k*E:(k+1)*E]
-		xak, xsk := n.xA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
-		yk, yak := n.y[k*N:(k+1)*N], n.yA[k*N:(k+1)*N]
-		bk, bak := n.b[k*N:(k+1)*N], n.bA[k*N:(k+1)*N]
-		uk := n.u[k*N : (k+1)*N]
-		clear(xsk)
+	for t := lo; t < hi; t++ {
+		k0 := t * lanes
+		m := min(lanes, n.K-k0)
+		clear(n.xsum[k0*N : (k0+m)*N])
 		for bi := range n.blocks {
 			bl := &n.blocks[bi]
-			rows, c := bl.j1-bl.j0, bl.c
-			e0, e1 := bl.e0, bl.e0+rows*c
-			r := pt.r[:rows]
-			for t := range r {
-				j := bl.j0 + t
-				r[t] = omega * (2*yak[j] - yk[j])
+			if bl.tiled {
+				errSum += n.tiledBlock(pt, bl, t, m)
+				continue
 			}
-			cc := omega * omega / bl.g2
-			if !bl.gather {
-				xa, xs := xak[bl.src0:bl.src0+c], xsk[bl.src0:bl.src0+c]
-				f64.ReflectDotsRows(pt.p, pt.q, xk[e0:e1], wk[e0:e1], xa, n.wA[e0:e1], rows, c)
-				bilinearRoots(uk[bl.j0:bl.j1], pt.s, pt.p, pt.q, r, cc)
-				errSum += f64.BilinearUpdateRows(xk[e0:e1], wk[e0:e1], xa, n.wA[e0:e1], xs, pt.wsum[e0:e1], uk[bl.j0:bl.j1], pt.s, rows, c, beta)
-			} else {
-				src := n.g.Src[e0:e1]
-				gx, gs := pt.gx[:c], pt.gs[:c]
-				for t, s := range src {
-					gx[t] = xak[s]
-				}
-				clear(gs)
-				f64.ReflectDotsRows(pt.p, pt.q, xk[e0:e1], wk[e0:e1], gx, n.wA[e0:e1], 1, c)
-				bilinearRoots(uk[bl.j0:bl.j1], pt.s, pt.p, pt.q, r, cc)
-				errSum += f64.BilinearUpdateRows(xk[e0:e1], wk[e0:e1], gx, n.wA[e0:e1], gs, pt.wsum[e0:e1], uk[bl.j0:bl.j1], pt.s, 1, c, beta)
-				for t, s := range src {
-					xsk[s] += gs[t]
-				}
-			}
-			// y' = y − Ω u/g² at the reflected point, and the update of y.
-			inv := omega / bl.g2
-			for t := 0; t < rows; t++ {
-				j := bl.j0 + t
-				dy := r[t]/omega - inv*uk[j] - yak[j]
-				yk[j] += beta * dy
-				errSum += bl.g2 * dy * dy
+			for l := 0; l < m; l++ {
+				errSum += n.rowsBlock(pt, bl, t, l)
 			}
 		}
-		for j, g2 := range n.g2 {
-			if g2 != 0 {
-				pt.bsum[j] += 2*bak[j] - bk[j]
+		for k := k0; k < k0+m; k++ {
+			bk, bak := n.b[k*N:(k+1)*N], n.bA[k*N:(k+1)*N]
+			for _, run := range n.yRuns {
+				bs := pt.bsum[run[0]:run[1]]
+				for i, v := range bak[run[0]:run[1]] {
+					bs[i] += 2*v - bk[run[0]+i]
+				}
 			}
 		}
 	}
 	pt.err = errSum
 }
 
+// rowsBlock is the edge pass of a rows-layout block for item lane l of tile t: one item's
+// rows of c in-edges, vectorised across the in-edges.
+func (n *Network) rowsBlock(pt *netPart, bl *netBlock, t, l int) float64 {
+	N, E := n.N, n.E
+	k := t*lanes + l
+	beta, omega := n.beta, n.omega
+	rows, c, ne := bl.rows(), bl.c, bl.edges()
+	off := t*lanes*E + lanes*bl.e0 + l*ne
+	xk, wk := n.x[off:off+ne], n.w[off:off+ne]
+	uk := n.u[t*lanes*N+lanes*bl.j0+l*rows:][:rows]
+	ws := pt.wsum[lanes*bl.e0:][:ne]
+	wa := n.wA[bl.e0 : bl.e0+ne]
+	xak, xsk := n.xA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
+	yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
+	r := pt.r[:rows]
+	for i := range r {
+		r[i] = omega * (2*yak[i] - yk[i])
+	}
+	cc := omega * omega / bl.g2
+	xa, xs := xak[bl.src0:bl.src0+c], xsk[bl.src0:bl.src0+c]
+	var src []int
+	if bl.gather {
+		src = n.g.Src[bl.e0 : bl.e0+c]
+		xa, xs = pt.gx[:c], pt.gs[:c]
+		for i, s := range src {
+			xa[i] = xak[s]
+		}
+		clear(xs)
+	}
+	var errSum float64
+	f64.ReflectDotsRows(pt.a, pt.b, xk, wk, xa, wa, rows, c)
+	if bilinearRoots(uk, pt.fs, pt.fd, pt.a, pt.b, r, cc) {
+		for i := range rows {
+			e, u := degenerateRow(xk[i*c:], wk[i*c:], 1, xa, xs, 1, wa[i*c:], ws[i*c:], pt.rx, pt.rw, c, cc, r[i], beta)
+			errSum += e
+			uk[i] = u
+		}
+	} else {
+		errSum += f64.BilinearUpdateRows(xk, wk, xa, wa, xs, ws, pt.fs, pt.fd, rows, c, beta)
+	}
+	for i, s := range src {
+		xsk[s] += xs[i]
+	}
+	// y' = y − Ω u/g² at the reflected point, and the update of y.
+	inv := omega / bl.g2
+	for i := range r {
+		dy := r[i]/omega - inv*uk[i] - yak[i]
+		yk[i] += beta * dy
+		errSum += bl.g2 * dy * dy
+	}
+	return errSum
+}
+
+// tiledBlock is the edge pass of a tiled block for the m items of tile t (m < 4 in a last,
+// partial tile): four items side by side, vectorised across items.
+func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
+	N, E := n.N, n.E
+	k0 := t * lanes
+	beta, omega := n.beta, n.omega
+	rows, c, ne := bl.rows(), bl.c, bl.edges()
+	off := t*lanes*E + lanes*bl.e0
+	xb, wb := n.x[off:off+lanes*ne], n.w[off:off+lanes*ne]
+	ub := n.u[t*lanes*N+lanes*bl.j0:][:lanes*rows]
+	ws := pt.wsum[lanes*bl.e0:][:lanes*ne]
+	wa := n.wA[bl.e0 : bl.e0+ne]
+	xa4, xs4 := pt.xa4[:lanes*c], pt.xs4[:lanes*c]
+	clear(xa4)
+	clear(xs4)
+	for l := 0; l < m; l++ {
+		xak := n.xA[(k0+l)*N : (k0+l+1)*N]
+		if bl.gather {
+			for i, s := range n.g.Src[bl.e0 : bl.e0+c] {
+				xa4[i*lanes+l] = xak[s]
+			}
+		} else {
+			for i, v := range xak[bl.src0 : bl.src0+c] {
+				xa4[i*lanes+l] = v
+			}
+		}
+	}
+	r := pt.r[:lanes*rows]
+	clear(r)
+	for l := 0; l < m; l++ {
+		k := k0 + l
+		yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
+		for i := range rows {
+			r[i*lanes+l] = omega * (2*yak[i] - yk[i])
+		}
+	}
+	cc := omega * omega / bl.g2
+	var errSum float64
+	f64.ReflectDotsTiled(pt.a, pt.b, xb, wb, xa4, wa, rows, c)
+	if bilinearRoots(ub, pt.fs, pt.fd, pt.a, pt.b, r, cc) {
+		for i := range rows {
+			for l := 0; l < m; l++ {
+				p := (i*c)*lanes + l
+				e, u := degenerateRow(xb[p:], wb[p:], lanes, xa4[l:], xs4[l:], lanes, wa[i*c:], ws[p:], pt.rx, pt.rw, c, cc, r[i*lanes+l], beta)
+				errSum += e
+				ub[i*lanes+l] = u
+			}
+		}
+	} else {
+		var e4 [lanes]float64
+		f64.BilinearUpdateTiled(xb, wb, xa4, wa, xs4, ws, pt.fs, pt.fd, rows, c, &n.betas[m], &e4)
+		for l := 0; l < m; l++ {
+			errSum += e4[l]
+		}
+	}
+	inv := omega / bl.g2
+	for l := 0; l < m; l++ {
+		k := k0 + l
+		xsk := n.xsum[k*N : (k+1)*N]
+		if bl.gather {
+			for i, s := range n.g.Src[bl.e0 : bl.e0+c] {
+				xsk[s] += xs4[i*lanes+l]
+			}
+		} else {
+			xs := xsk[bl.src0 : bl.src0+c]
+			for i := range xs {
+				xs[i] += xs4[i*lanes+l]
+			}
+		}
+		yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
+		for i := range rows {
+			dy := r[i*lanes+l]/omega - inv*ub[i*lanes+l] - yak[i]
+			yk[i] += beta * dy
+			errSum += bl.g2 * dy * dy
+		}
+	}
+	return errSum
+}
+
 // nodePass updates b toward the bias consensus (when updB) and projects the node values of
 // the new point to A: activation sets (38d) on hidden nodes and on the unfixed data and code
 // nodes of an autoencoder; at fixed nodes (38b, c) x is the item's value and only y and b
-// move; class nodes only record y − b for projectClasses, which needs the whole batch.
+// move; class nodes only record y − b for projectClasses, which needs the whole batch. The
+// projections go run by run (nodeRuns), one call per run of nodes rather than an interface
+// call per (item, node).
 func (n *Network) nodePass(part int) {
 	lo, hi := par.Span(n.K, len(n.parts), part)
 	pt := &n.parts[part]
@@ -163,32 +305,32 @@ func (n *Network) nodePass(part int) {
 	for k := lo; k < hi; k++ {
 		yk, bk := n.y[k*N:(k+1)*N], n.b[k*N:(k+1)*N]
 		xak, yak, bak, xsk := n.xA[k*N:(k+1)*N], n.yA[k*N:(k+1)*N], n.bA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
-		fixed, vals := Role(255), []float64(nil) // a classifier's data nodes are not variables
-		if n.auto {
-			fixed, vals = Data, n.d[k*D:(k+1)*D]
-			if k >= n.Kd {
-				fixed, vals = Code, n.cv[(k-n.Kd)*CC:(k-n.Kd+1)*CC]
+		if n.updB {
+			for _, run := range n.yRuns {
+				for j := run[0]; j < run[1]; j++ {
+					db := n.bB[j] - bak[j]
+					bk[j] += beta * db
+					errSum += n.g2[j] * db * db
+				}
 			}
 		}
-		for j, r := range n.g.Roles {
-			g2 := n.g2[j]
-			if g2 == 0 {
-				continue
+		runs := &n.runs[0] // a classifier's data nodes are not variables
+		if n.auto {
+			fixed, vals := n.data, n.d[k*D:(k+1)*D]
+			runs = &n.runs[1]
+			if k >= n.Kd {
+				fixed, vals = n.codes, n.cv[(k-n.Kd)*CC:(k-n.Kd+1)*CC]
+				runs = &n.runs[2]
 			}
-			if n.updB {
-				db := n.bB[j] - bak[j]
-				bk[j] += beta * db
-				errSum += g2 * db * db
-			}
-			switch r {
-			case Class:
-			case fixed:
-				v := vals[n.col[j]]
+			for c, j := range fixed {
+				v := vals[c]
 				xak[j] = v
 				yak[j], bak[j] = n.act.ProjectFixed(v, yk[j], bk[j])
-			default:
-				xak[j], yak[j], bak[j] = n.act.Project(xsk[j]/g2, yk[j], bk[j])
 			}
+		}
+		for _, run := range *runs {
+			j0, j1 := run[0], run[1]
+			n.proj.projectRun(xak[j0:j1], yak[j0:j1], bak[j0:j1], xsk[j0:j1], yk[j0:j1], bk[j0:j1], n.g2[j0:j1])
 		}
 		zk := n.zc[k*C : (k+1)*C]
 		for c, j := range n.classes {

@@ -1,32 +1,87 @@
 package train
 
+import "github.com/lwl-go/lwl/internal/asm/f64"
+
+// The engine's layout of the edge variables.
+//
+// The items of a batch are taken four at a time (a tile: items 4t … 4t+3, lanes 0–3; the
+// last tile of a batch whose size is not a multiple of four has padding lanes that stay
+// zero and do not move). Each tile owns 4·|E| values of x and of w, split among the blocks in
+// edge order: block b, with ne in-edges starting at edge e0, owns the 4·ne values from 4·e0.
+// Inside that span the block chooses its layout from its fan-in c:
+//
+//   - rows (c ≥ tiledBelow): each item's ne values contiguous, lane after lane (item lane l,
+//     edge e at 4·e0 + l·ne + (e − e0)); the kernels vectorise across the in-edges of a row,
+//     which suits wide layers (784 inputs).
+//   - tiled (c < tiledBelow): the four items side by side per edge (edge e, lane l at
+//     4·e + l); the kernels vectorise across items, with the consensus weight broadcast, so
+//     a row of 13 in-edges costs 13 full vector steps instead of three full, one partial and
+//     a horizontal sum, and the roots, projections and updates of four items go together.
+//
+// A block's in-edges come either from a run of consecutive nodes src0 … src0+c−1 shared by
+// all its rows (a layer of a layered graph), or, for a gathered block, from arbitrary nodes
+// (Graph.Src): the kernels read the sources' consensus x through a small per-block copy
+// (c values, or c×4 in the tiled layout), so gathered rows run the same kernels as layered
+// ones. The roots u of a block's rows live in the same per-tile scheme over nodes (4·N per
+// tile; block rows at 4·j0 …, lane after lane or side by side).
+//
+// The consensus weights w_A and their per-part sums are indexed by edge. A future tie group
+// (edges sharing one consensus value, as in a convolution) maps to this as a block whose rows
+// share their consensus weights (row stride 0 over w_A) and whose weight sums go to one
+// group slot; the edge variables x, w stay per edge, so the layout above does not change.
+
+// lanes is the number of items side by side in a tile (the kernels' vector width).
+const lanes = f64.Lanes
+
+// tiledBelow is the fan-in below which a block uses the tiled layout: below it the tiled
+// kernels are faster per weight-multiply on the 2-core AMD EPYC machine (README, Speed).
+// A variable so that the benchmarks can move the crossover.
+var tiledBelow = 64
+
+// netBlock is a run of receiving nodes j0 ≤ j < j1 whose in-edges all come from the same c
+// consecutive nodes src0.. in order (a layer of a layered graph), with one g²; or, when
+// gather is set, a single node with arbitrary in-edges. tiled selects its layout.
 type netBlock struct {
 	j0, j1, src0, c int
 	e0              int // first in-edge of j0
 	gather          bool
+	tiled           bool
 	g2              float64
 }
 
+func (bl *netBlock) rows() int  { return bl.j1 - bl.j0 }
+func (bl *netBlock) edges() int { return (bl.j1 - bl.j0) * bl.c }
+
+// netPart is one worker's scratch and sums.
 type netPart struct {
-	wsum, bsum []float64 // E and N sums over this part's items of the new w and reflected b
-	p, q, r, s []float64 // per-block scratch (rows)
-	gx, gs     []float64 // gather scratch (max in-degree)
+	wsum, bsum []float64 // 4·E (the layout's per-tile span) and N sums over this part's items
+	a, b, r    []float64 // per-block scratch: A, B, right-hand sides (4 × max rows)
+	fs, fd     []float64 // the roots' projection factors (4 × max rows)
+	xa4, xs4   []float64 // the sources' consensus x and new-x sums of a block (4 × max in-degree)
+	gx, gs     []float64 // gather scratch of the rows layout (max in-degree)
+	rx, rw     []float64 // scratch of the degenerate-root path (max in-degree)
 	err, err2  float64
 	_          [64]byte
 }
 
-// blockEdges caps the in-edges of a block so that one item's x, w, consensus weights and
-// weight sums of a block (32 bytes an edge) stay in a core's L2 cache between the kernels'
-// two sweeps over them (reflection dots, then the update); otherwise a wide layer is read
-// from memory twice per iteration.
+// blockEdges caps the in-edges of a rows block so that one item's x, w, consensus weights
+// and weight sums of a block (32 bytes an edge) stay in a core's L2 cache between the
+// kernels' two sweeps over them (reflection dots, then the update); otherwise a wide layer is
+// read from memory twice per iteration. A tiled block holds four items, so it gets a quarter.
 const blockEdges = 8192
 
-// blockRows is the most rows of c in-edges in a block: a multiple of four (the root finder
-// takes four rows at a time) within blockEdges, and at least four.
-func blockRows(c int) int { return max(4, blockEdges/c&^3) }
+// blockRows is the most rows of c in-edges in a block: for rows blocks a multiple of four
+// (the root finder takes four rows at a time) within blockEdges, and at least four; for
+// tiled blocks (four roots per row) any number within blockEdges/4.
+func blockRows(c int, tiled bool) int {
+	if tiled {
+		return max(1, blockEdges/lanes/c)
+	}
+	return max(4, blockEdges/c&^3)
+}
 
-// makeBlocks groups receiving nodes into runs that the row kernels can sweep together, of at
-// most blockRows rows.
+// makeBlocks groups receiving nodes into runs that the kernels can sweep together, of at most
+// blockRows rows, and chooses each block's layout by its fan-in.
 func makeBlocks(g *Graph, g2 []float64) []netBlock {
 	var bs []netBlock
 	for j := 0; j < g.Nodes(); j++ {
@@ -34,6 +89,8 @@ func makeBlocks(g *Graph, g2 []float64) []netBlock {
 		if lo == hi {
 			continue
 		}
+		c := hi - lo
+		tiled := c < tiledBelow
 		contiguous := true
 		for e := lo + 1; e < hi; e++ {
 			if g.Src[e] != g.Src[e-1]+1 {
@@ -42,18 +99,44 @@ func makeBlocks(g *Graph, g2 []float64) []netBlock {
 			}
 		}
 		if !contiguous {
-			bs = append(bs, netBlock{j0: j, j1: j + 1, c: hi - lo, e0: lo, gather: true, g2: g2[j]})
+			bs = append(bs, netBlock{j0: j, j1: j + 1, c: c, e0: lo, gather: true, tiled: tiled, g2: g2[j]})
 			continue
 		}
 		if m := len(bs); m > 0 {
 			last := &bs[m-1]
-			if !last.gather && last.j1 == j && last.src0 == g.Src[lo] && last.c == hi-lo && last.g2 == g2[j] &&
-				last.j1-last.j0 < blockRows(last.c) {
+			if !last.gather && last.j1 == j && last.src0 == g.Src[lo] && last.c == c && last.g2 == g2[j] &&
+				last.j1-last.j0 < blockRows(last.c, last.tiled) {
 				last.j1++
 				continue
 			}
 		}
-		bs = append(bs, netBlock{j0: j, j1: j + 1, src0: g.Src[lo], c: hi - lo, e0: lo, g2: g2[j]})
+		bs = append(bs, netBlock{j0: j, j1: j + 1, src0: g.Src[lo], c: c, e0: lo, tiled: tiled, g2: g2[j]})
 	}
 	return bs
 }
+
+// edgeLayout returns, for every edge, its offset inside a tile's span and the stride from
+// one lane to the next (see the layout above).
+func edgeLayout(blocks []netBlock, E int) (off, stride []int) {
+	off, stride = make([]int, E), make([]int, E)
+	for _, bl := range blocks {
+		ne := bl.edges()
+		for i := 0; i < ne; i++ {
+			e := bl.e0 + i
+			if bl.tiled {
+				off[e], stride[e] = lanes*e, 1
+			} else {
+				off[e], stride[e] = lanes*bl.e0+i, ne
+			}
+		}
+	}
+	return off, stride
+}
+
+// edgeAt is the index in x (and w) of edge e of item k.
+func (n *Network) edgeAt(k, e int) int {
+	return k/lanes*lanes*n.E + n.eoff[e] + k%lanes*n.estride[e]
+}
+
+// tiles is the number of tiles of a batch of k items.
+func tiles(k int) int { return (k + lanes - 1) / lanes }

@@ -55,11 +55,12 @@ type NMF struct {
 }
 
 type nmfPart struct {
-	wsum []float64 // D×C sum over this part's items of the new w
-	p, q []float64 // D scalars p, q (eq. 17) of the item in progress
-	s    []float64 // D factors 1/(1−u²) of its bilinear projections
-	err  float64   // Σ (Δx² + Δw²) over this part
-	_    [56]byte  // keep parts on separate cache lines
+	wsum   []float64 // D×C sum over this part's items of the new w
+	a, b   []float64 // D scalars A, B (eq. 52) of the item in progress
+	fs, fd []float64 // D factors of its bilinear projections (see bilinearRoots)
+	rx, rw []float64 // C scratch of the degenerate-root path
+	err    float64   // Σ (Δx² + Δw²) over this part
+	_      [56]byte  // keep parts on separate cache lines
 }
 
 // NewNMF returns an NMF on data vectors of length d with random initial features: every
@@ -88,9 +89,9 @@ func NewNMF(d int, cfg NMFConfig, rng *rand.Rand) (*NMF, error) {
 	n.parts = make([]nmfPart, n.pool.Parts())
 	for p := range n.parts {
 		n.parts[p].wsum = make([]float64, d*n.C)
-		n.parts[p].p = make([]float64, d)
-		n.parts[p].q = make([]float64, d)
-		n.parts[p].s = make([]float64, d)
+		n.parts[p].a, n.parts[p].b = make([]float64, d), make([]float64, d)
+		n.parts[p].fs, n.parts[p].fd = make([]float64, d), make([]float64, d)
+		n.parts[p].rx, n.parts[p].rw = make([]float64, n.C), make([]float64, n.C)
 	}
 	n.col = make([]float64, d)
 	n.wA = make([]float64, d*n.C)
@@ -248,7 +249,7 @@ func (n *NMF) Iterate(beta float64) float64 {
 func (n *NMF) itemPass(part int) {
 	lo, hi := par.Span(n.K, len(n.parts), part)
 	pt := &n.parts[part]
-	wsum, pk, qk, sk := pt.wsum, pt.p, pt.q, pt.s
+	wsum := pt.wsum
 	clear(wsum)
 	d, c := n.D, n.C
 	beta := n.beta
@@ -263,9 +264,15 @@ func (n *NMF) itemPass(part int) {
 		// the scalars of eq. (17) at the reflected point, the D independent roots (which
 		// the processor can then overlap), and the fused projection and update.
 		xk, wk := n.x[k*d*c:(k+1)*d*c], n.w[k*d*c:(k+1)*d*c]
-		f64.ReflectDotsRows(pk, qk, xk, wk, xa, n.wA, d, c)
-		bilinearRoots(uk, sk, pk, qk, yk, 0)
-		errSum += f64.BilinearUpdateRows(xk, wk, xa, n.wA, xs, wsum, uk, sk, d, c, beta)
+		f64.ReflectDotsRows(pt.a, pt.b, xk, wk, xa, n.wA, d, c)
+		if bilinearRoots(uk, pt.fs, pt.fd, pt.a, pt.b, yk, 0) {
+			for j := 0; j < d; j++ { // x = ±w somewhere: the plain projection, row by row
+				e, _ := degenerateRow(xk[j*c:], wk[j*c:], 1, xa, xs, 1, n.wA[j*c:], wsum[j*c:], pt.rx, pt.rw, c, 0, yk[j], beta)
+				errSum += e
+			}
+			continue
+		}
+		errSum += f64.BilinearUpdateRows(xk, wk, xa, n.wA, xs, wsum, pt.fs, pt.fd, d, c, beta)
 	}
 	pt.err = errSum
 }

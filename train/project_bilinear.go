@@ -18,7 +18,8 @@ import "math"
 // cancelling q−2|p|.
 
 // bilinearMaxSteps and bilinearStepTol are the reference program's root-finding limits: at
-// most 50 Newton or bisection steps, stopping once a step is below 1e-12 (reference-facts.md).
+// most 50 Newton or bisection steps, stopping once a step is below 1e-12 (appendix B's method
+// with the reference program's limits, docs/reference-programs.md).
 const (
 	bilinearMaxSteps = 50
 	bilinearStepTol  = 1e-12
@@ -62,7 +63,11 @@ func (s bilinearSol) u() float64 {
 
 // solveBilinear finds the root of h in the (A, B) form described at the top of the file.
 // A, B ≥ 0 are |x+w|² and |x−w|² (negative rounding residue counts as 0).
-func solveBilinear(a, b, c, r float64) bilinearSol {
+func solveBilinear(a, b, c, r float64) bilinearSol { return solveBilinearFrom(a, b, c, r, 0) }
+
+// solveBilinearFrom is solveBilinear started from u0 when u0 lies strictly between 0 and the
+// root's pole (the hot loop's previous root), else from 0.
+func solveBilinearFrom(a, b, c, r, u0 float64) bilinearSol {
 	a, b = max(a, 0), max(b, 0)
 	// Without its pole at −1 (B = 0, x = w) h stays bounded there: h(−1⁺) = A/16 − c − r. If
 	// that is ≥ 0 there is no root in (−1, 1) and the minimiser is the u = −1 family.
@@ -88,7 +93,13 @@ func solveBilinear(a, b, c, r float64) bilinearSol {
 		return bilinearSol{sp: 1, sm: 1}
 	}
 	right := h0 < 0
-	s := 1.0           // distance from u to the pole on the root's side: 1−u (right) or 1+u
+	s := 1.0 // distance from u to the pole on the root's side: 1−u (right) or 1+u
+	if !right {
+		u0 = -u0
+	}
+	if u0 > 0 && u0 < 1 {
+		s = 1 - u0
+	}
 	lo, hi := 0.0, 1.0 // bracket on s
 	for range bilinearMaxSteps {
 		sp, sm := 2-s, s

@@ -142,14 +142,20 @@ func checkAgainstReference(t *testing.T, fast stateful, ref *Reference, beta flo
 	for it := 1; it <= iters; it++ {
 		ef := fast.Iterate(beta)
 		er := ref.Iterate(beta)
-		z := fast.State()
-		for i := range z {
-			if d := math.Abs(z[i] - ref.Z[i]); d > 1e-12 {
-				t.Fatalf("iteration %d: z[%d] = %.17g, reference %.17g (|Δ| = %.3g)", it, i, z[i], ref.Z[i], d)
-			}
+		compareIterates(t, it, fast.State(), ref.Z, ef, er)
+	}
+}
+
+// compareIterates fails unless the fast iterate z and RRR_err ef equal the reference ones to
+// 1e-12.
+func compareIterates(t *testing.T, it int, z, ref []float64, ef, er float64) {
+	t.Helper()
+	for i := range z {
+		if d := math.Abs(z[i] - ref[i]); d > 1e-12 {
+			t.Fatalf("iteration %d: z[%d] = %.17g, reference %.17g (|Δ| = %.3g)", it, i, z[i], ref[i], d)
 		}
-		if math.Abs(ef-er) > 1e-12*math.Max(1, er) {
-			t.Fatalf("iteration %d: RRR_err %.17g, reference %.17g", it, ef, er)
-		}
+	}
+	if math.Abs(ef-er) > 1e-12*math.Max(1, er) {
+		t.Fatalf("iteration %d: RRR_err %.17g, reference %.17g", it, ef, er)
 	}
 }

@@ -377,7 +377,7 @@ func TestTiedNetworkIterateMatchesReference(t *testing.T) {
 				z[i] += 0.3 * (2*rng.Float64() - 1)
 			}
 			n.setState(z)
-			checkAgainstReference(t, n, NewReference(n.Problem(), n.State(), 1), 0.8, 10)
+			checkAgainstReference(t, n, NewReference(n.Problem(), n.State(), 1), 0.8, 24)
 			checkTiesHold(t, g, a.Ties, n.Weights(), 1.5)
 			b := n.Biases()
 			for j, p := range a.Ties.Bias {

@@ -3,6 +3,7 @@ package par
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestSpanCoversEveryItemOnce(t *testing.T) {
@@ -49,5 +50,31 @@ func TestPoolRunDoesNotAllocate(t *testing.T) {
 	fn := func(part int) { sink[part]++ }
 	if a := testing.AllocsPerRun(100, func() { p.Run(fn) }); a != 0 {
 		t.Fatalf("Run allocates %v times per call", a)
+	}
+}
+
+// Workers that have parked (an idle pool) are woken by the next Run, and a caller that waits
+// longer than the spin window parks and is woken by the last worker.
+func TestPoolWakesParkedWorkersAndCaller(t *testing.T) {
+	p := New(3)
+	defer p.Close()
+	var n atomic.Int64
+	fast := func(part int) { n.Add(1) }
+	slow := func(part int) {
+		if part == 2 {
+			time.Sleep(20 * time.Millisecond) // the caller parks meanwhile
+		}
+		n.Add(1)
+	}
+	for i := range 6 {
+		time.Sleep(5 * time.Millisecond) // the workers park meanwhile
+		if i%2 == 0 {
+			p.Run(fast)
+		} else {
+			p.Run(slow)
+		}
+	}
+	if got := n.Load(); got != 18 {
+		t.Fatalf("%d parts ran, want 18", got)
 	}
 }

@@ -1,41 +1,60 @@
 package f64
 
+// The bilinear constraint x·w = Ω·y of one (item, node) is projected at the reflected point
+// (rx, rw) = (2xa − x, 2wa − w) (eq. 45). The projection (appendix B) is written in the sum
+// and difference directions S = rx + rw, D = rx − rw: with A = |S|², B = |D|² and the root u
+// of h(u) = ¼[A/(1−u)² − B/(1+u)²] + c·u − r (eq. 52),
+//
+//	x_B = S·fs + D·fd,  w_B = S·fs − D·fd,  fs = 1/(2(1−u)),  fd = 1/(2(1+u)),
+//
+// which keeps full relative precision next to the poles u = ±1 (x ≈ −w or x ≈ w), where the
+// textbook form (rx + u·rw)/(1−u²) with B = q − 2p cancels.
+//
+// Two layouts of the edge variables are supported. Rows: one item's rows of c values each,
+// contiguous (x[j·c + i]), vectorised across in-edges. Tiled: four items side by side
+// (x[(j·c + i)·4 + l] for item lane l), vectorised across items, so that a row of few
+// in-edges costs no horizontal sums and no partial vectors.
+
+// Lanes is the number of items side by side in the tiled layout.
+const Lanes = 4
+
 // ReflectDotsRowsGo is the reference for ReflectDotsRows. For each of rows vector pairs
 // x[j], w[j] (rows of length c, contiguous) with consensus values xa (shared by all rows)
 // and wa[j], it forms the reflections rx = 2·xa − x[j] and rw = 2·wa[j] − w[j] and stores
-// p[j] = rx·rw and q[j] = |rx|² + |rw|² (eq. 17 of the paper at the reflected point
-// 2P_A(z) − z).
-func ReflectDotsRowsGo(p, q, x, w, xa, wa []float64, rows, c int) {
+// a[j] = |rx + rw|² and b[j] = |rx − rw|² (A and B of eq. 52 at the reflected point).
+func ReflectDotsRowsGo(a, b, x, w, xa, wa []float64, rows, c int) {
 	for j := 0; j < rows; j++ {
 		xj, wj, waj := x[j*c:(j+1)*c], w[j*c:(j+1)*c], wa[j*c:(j+1)*c]
 		xa := xa[:c]
-		var pj, qj float64
+		var aj, bj float64
 		for i := range xj {
 			rx := 2*xa[i] - xj[i]
 			rw := 2*waj[i] - wj[i]
-			pj += rx * rw
-			qj += rx*rx + rw*rw
+			s, d := rx+rw, rx-rw
+			aj += s * s
+			bj += d * d
 		}
-		p[j], q[j] = pj, qj
+		a[j], b[j] = aj, bj
 	}
 }
 
 // BilinearUpdateRowsGo is the reference for BilinearUpdateRows. For each row j, with the
-// reflections rx, rw as in ReflectDotsRows and the bilinear root u[j], the projection to
-// B is (x_B, w_B) = ((rx + u·rw)·s, (rw + u·rx)·s) with s[j] = 1/(1−u[j]²) (eq. 19); with the
-// flow Δ = (x_B − xa, w_B − wa[j]) it updates x[j] += β·Δx and w[j] += β·Δw, adds the new
-// x[j] into xs and the new w[j] into ws[j] (the next consensus sums), and returns
+// reflections rx, rw as in ReflectDotsRows and the factors fs[j], fd[j] of the row's root,
+// the projection to B is x_B = S·fs + D·fd, w_B = S·fs − D·fd (S = rx + rw, D = rx − rw);
+// with the flow Δ = (x_B − xa, w_B − wa[j]) it updates x[j] += β·Δx and w[j] += β·Δw, adds
+// the new x[j] into xs and the new w[j] into ws[j] (the next consensus sums), and returns
 // Σ Δx² + Δw² over all rows.
-func BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, u, s []float64, rows, c int, beta float64) (errSq float64) {
+func BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta float64) (errSq float64) {
 	xa, xs = xa[:c], xs[:c]
 	for j := 0; j < rows; j++ {
 		xj, wj, waj, wsj := x[j*c:(j+1)*c], w[j*c:(j+1)*c], wa[j*c:(j+1)*c], ws[j*c:(j+1)*c]
-		uj, sj := u[j], s[j]
+		fsj, fdj := fs[j], fd[j]
 		for i := range xj {
 			rx := 2*xa[i] - xj[i]
 			rw := 2*waj[i] - wj[i]
-			dx := (rx+uj*rw)*sj - xa[i]
-			dw := (rw+uj*rx)*sj - waj[i]
+			s, d := rx+rw, rx-rw
+			dx := s*fsj + (d*fdj - xa[i])
+			dw := s*fsj - (d*fdj + waj[i])
 			errSq += dx*dx + dw*dw
 			nx := xj[i] + beta*dx
 			nw := wj[i] + beta*dw
@@ -48,6 +67,63 @@ func BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, u, s []float64, rows, c int, bet
 	return errSq
 }
 
+// ReflectDotsTiledGo is the reference for ReflectDotsTiled, the tiled counterpart of
+// ReflectDotsRows: four items side by side. x and w hold rows×c×4 values (edge i of row j,
+// lane l at (j·c + i)·4 + l), xa the c×4 consensus values of the rows' sources (shared by
+// all rows, lane-interleaved), wa the rows×c consensus weights (shared by all lanes). It
+// stores A and B of row j, lane l in a[j·4 + l] and b[j·4 + l].
+func ReflectDotsTiledGo(a, b, x, w, xa, wa []float64, rows, c int) {
+	xa = xa[:c*Lanes]
+	for j := 0; j < rows; j++ {
+		var aj, bj [Lanes]float64
+		for i := 0; i < c; i++ {
+			e := j*c + i
+			rw2 := 2 * wa[e]
+			for l := 0; l < Lanes; l++ {
+				rx := 2*xa[i*Lanes+l] - x[e*Lanes+l]
+				rw := rw2 - w[e*Lanes+l]
+				s, d := rx+rw, rx-rw
+				aj[l] += s * s
+				bj[l] += d * d
+			}
+		}
+		copy(a[j*Lanes:(j+1)*Lanes], aj[:])
+		copy(b[j*Lanes:(j+1)*Lanes], bj[:])
+	}
+}
+
+// BilinearUpdateTiledGo is the reference for BilinearUpdateTiled, the tiled counterpart of
+// BilinearUpdateRows (layout of ReflectDotsTiled; fs, fd hold rows×4 factors). The new x of
+// edge i is added into xs[i·4 + l] (c×4), the new w into ws at the edge's own place (per
+// lane: the caller sums the lanes), the step size is beta[l] per lane (0 leaves a lane's x
+// and w as they are: padding items), and Δx² + Δw² is added into errSq[l] per lane.
+func BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta, errSq *[Lanes]float64) {
+	xa, xs = xa[:c*Lanes], xs[:c*Lanes]
+	for j := 0; j < rows; j++ {
+		for i := 0; i < c; i++ {
+			e := j*c + i
+			wae := wa[e]
+			rw2 := 2 * wae
+			for l := 0; l < Lanes; l++ {
+				fsj, fdj := fs[j*Lanes+l], fd[j*Lanes+l]
+				xai := xa[i*Lanes+l]
+				rx := 2*xai - x[e*Lanes+l]
+				rw := rw2 - w[e*Lanes+l]
+				s, d := rx+rw, rx-rw
+				dx := s*fsj + (d*fdj - xai)
+				dw := s*fsj - (d*fdj + wae)
+				errSq[l] += dx*dx + dw*dw
+				nx := x[e*Lanes+l] + beta[l]*dx
+				nw := w[e*Lanes+l] + beta[l]*dw
+				x[e*Lanes+l] = nx
+				w[e*Lanes+l] = nw
+				xs[i*Lanes+l] += nx
+				ws[e*Lanes+l] += nw
+			}
+		}
+	}
+}
+
 // checkRows panics unless the slices hold rows rows of c values (gonum style: a caller
 // mistake, not a data error).
 func checkRows(rows, c int, short bool) {
@@ -56,36 +132,66 @@ func checkRows(rows, c int, short bool) {
 	}
 }
 
-// NewtonRootsGo is the reference for NewtonRoots. For each j it takes three Newton steps
-// from u[j] toward the root of the bilinear projection's equation (appendix B, eq. 52,
-// multiplied through by (1−u²)³ so that a step needs one division):
+// RootTol is NewtonRoots' acceptance rule: a last Newton step below RootTol times the
+// distance s to the root's pole. Newton's method converges quadratically, so the error
+// after a step of δ·s is of order δ²·s: below 1e-14·s, as close as the plain projection's
+// solver (appendix B; steps to 1e-12) gets.
+const RootTol = 1e-7
+
+// NewtonSteps is the number of Newton steps NewtonRoots takes per root: enough from the
+// previous iteration's root, which is usually within 10⁻² of the new one.
+const NewtonSteps = 4
+
+// NewtonRootsGo is the reference for NewtonRoots. For each j it takes NewtonSteps Newton
+// steps from u[j] toward the root of h(u) = ¼[A/(1−u)² − B/(1+u)²] + c·u − r (eq. 52 in the sum and
+// difference form) with A = a[j], B = b[j], r = r[j]. The root lies on the side of 0 where
+// h(0) = (A−B)/4 − r has the opposite sign; the iteration runs in the distance s to the pole
+// on that side (s = 1−u for a positive root, 1+u for a negative one), so a root next to a
+// pole keeps its relative precision. With sp = 1+u and sm = 1−u (one of them s, the other
+// 2 − s), a step in u is −N/D with
 //
-//	N(u) = (p(1+u²) + q·u)(1−u²) + (c·u − r)(1−u²)³
-//	D(u) = q(1+3u²) + 2p·u(3+u²) + c(1−u²)³,   u ← u − N/D
+//	N = sp·sm·(A·sp² − B·sm²) + 4(c·u − r)(sp·sm)³
+//	D = 2(A·sp³ + B·sm³) + 4c·(sp·sm)³
 //
-// with p = p[j], q = q[j], r = r[j]. It stores the result in u[j] and 1/(1−u²) in s[j]
-// when the last step was below 1e-12 and |u| < 1, and NaN in s[j] otherwise, for the
-// caller to solve that root again with a safeguarded method.
-func NewtonRootsGo(u, s, p, q, r []float64, c float64) {
+// (h and h' multiplied by 4(sp·sm)³ > 0), with no data-dependent branch. The start is the previous root when it lies on
+// the root's side, else 0. It stores the result in u[j] and the projection's factors
+// fs[j] = 1/(2·sm), fd[j] = 1/(2·sp) when the last step was below RootTol·s and the root
+// inside (−1, 1), and NaN in fs[j] otherwise, for the caller to solve that root again with
+// a safeguarded method.
+func NewtonRootsGo(u, fs, fd, a, b, r []float64, c float64) {
 	n := len(u)
-	s, p, q, r = s[:n], p[:n], q[:n], r[:n]
+	fs, fd, a, b, r = fs[:n], fd[:n], a[:n], b[:n], r[:n]
 	for j, v := range u {
-		pj, qj, rj := p[j], q[j], r[j]
-		var step float64
-		for range 3 {
-			v2 := v * v
-			d := 1 - v2
-			d3 := d * d * d
-			num := (pj*(1+v2)+qj*v)*d + (c*v-rj)*d3
-			den := qj*(1+3*v2) + 2*(pj*(v*(3+v2))) + c*d3
-			step = num / den
-			v -= step
+		aj, bj, rj := a[j], b[j], r[j]
+		flip := 0.25*(aj-bj)-rj > 0 // root at u < 0: solve the mirror image (B, A, −r) at −u
+		if flip {
+			aj, bj, rj, v = bj, aj, -rj, -v
+		}
+		s := 1.0
+		if v > 0 && v < 1 {
+			s = 1 - v
+		}
+		var ds float64
+		for range NewtonSteps {
+			sp := 2 - s
+			ps := sp * s
+			ps3 := ps * ps * ps
+			num := ps*(aj*(sp*sp)-bj*(s*s)) + 4*(c*(1-s)-rj)*ps3
+			den := 2*(aj*(sp*sp*sp)+bj*(s*s*s)) + 4*c*ps3
+			ds = num / den
+			s += ds
+		}
+		ok := abs(ds) < RootTol*s && s > 0 && s < 2
+		sm, sp := s, 2-s
+		v = 1 - s
+		if flip {
+			sm, sp, v = sp, sm, -v
 		}
 		u[j] = v
-		if abs(step) < 1e-12 && abs(v) < 1 {
-			s[j] = 1 / (1 - v*v)
+		if ok {
+			fs[j], fd[j] = 0.5/sm, 0.5/sp
 		} else {
-			s[j] = nan
+			fs[j], fd[j] = nan, nan
 		}
 	}
 }

@@ -25,10 +25,10 @@ DATA tailmask<>+112(SB)/8, $-1
 DATA tailmask<>+120(SB)/8, $0
 GLOBL tailmask<>(SB), RODATA|NOPTR, $128
 
-// func reflectDotsRowsAVX2(p, q, x, w, xa, wa *float64, rows, c int)
+// func reflectDotsRowsAVX2(a, b, x, w, xa, wa *float64, rows, c int)
 TEXT ·reflectDotsRowsAVX2(SB), NOSPLIT, $0-64
-	MOVQ p+0(FP), BX
-	MOVQ q+8(FP), R10
+	MOVQ a+0(FP), BX
+	MOVQ b+8(FP), R10
 	MOVQ x+16(FP), SI
 	MOVQ w+24(FP), DI
 	MOVQ xa+32(FP), R8
@@ -46,9 +46,8 @@ TEXT ·reflectDotsRowsAVX2(SB), NOSPLIT, $0-64
 	ANDQ $-32, R11                   // bytes in full blocks
 
 rdrow:
-	VXORPD Y0, Y0, Y0                // p
-	VXORPD Y1, Y1, Y1                // |rx|²
-	VXORPD Y10, Y10, Y10             // |rw|²
+	VXORPD Y0, Y0, Y0                // A = |rx + rw|²
+	VXORPD Y1, Y1, Y1                // B = |rx - rw|²
 	XORQ AX, AX
 
 rdloop:
@@ -60,9 +59,10 @@ rdloop:
 	VMOVUPD (R9)(AX*1), Y3
 	VADDPD  Y3, Y3, Y3
 	VSUBPD  (DI)(AX*1), Y3, Y3       // rw = 2wa - w
-	VFMADD231PD Y2, Y3, Y0
-	VFMADD231PD Y2, Y2, Y1
-	VFMADD231PD Y3, Y3, Y10
+	VADDPD  Y3, Y2, Y6               // S = rx + rw
+	VSUBPD  Y3, Y2, Y7               // D = rx - rw
+	VFMADD231PD Y6, Y6, Y0
+	VFMADD231PD Y7, Y7, Y1
 	ADDQ $32, AX
 	JMP  rdloop
 
@@ -77,17 +77,17 @@ rdtail:
 	VADDPD  Y3, Y3, Y3
 	VMASKMOVPD (DI)(AX*1), Y15, Y5
 	VSUBPD  Y5, Y3, Y3
-	VFMADD231PD Y2, Y3, Y0
-	VFMADD231PD Y2, Y2, Y1
-	VFMADD231PD Y3, Y3, Y10
+	VADDPD  Y3, Y2, Y6
+	VSUBPD  Y3, Y2, Y7
+	VFMADD231PD Y6, Y6, Y0
+	VFMADD231PD Y7, Y7, Y1
 
 rdsum:
-	VADDPD  Y10, Y1, Y1
 	VEXTRACTF128 $1, Y0, X4
 	VADDPD  X4, X0, X0
 	VEXTRACTF128 $1, Y1, X5
 	VADDPD  X5, X1, X1
-	VHADDPD X1, X0, X0               // X0 = (p, q)
+	VHADDPD X1, X0, X0               // X0 = (A, B)
 	VMOVLPD X0, (BX)
 	VMOVHPD X0, (R10)
 	ADDQ $8, BX
@@ -100,25 +100,27 @@ rdsum:
 	VZEROUPPER
 	RET
 
-// One block of the fused update. Y4 = xa, Y5 = wa, Y6 = x, Y7 = w loaded; Y13 = u,
-// Y14 = s, Y15 = β broadcast. Leaves the new x in Y6 and w in Y7, Δx², Δw² added to Y0, Y1.
+// One block of the fused update. Y4 = xa, Y5 = wa, Y6 = x, Y7 = w loaded; Y13 = fs,
+// Y14 = fd, Y15 = β. Leaves the new x in Y6 and w in Y7, Δx², Δw² added to Y0, Y1:
+// S = rx + rw, D = rx − rw, Δx = S·fs + (D·fd − xa), Δw = S·fs − (D·fd + wa).
 #define UPDATE_BLOCK \
 	VADDPD  Y4, Y4, Y2 \
 	VSUBPD  Y6, Y2, Y2 \
 	VADDPD  Y5, Y5, Y3 \
 	VSUBPD  Y7, Y3, Y3 \
-	VMOVAPD Y2, Y8 \
-	VFMADD231PD Y13, Y3, Y8 \
-	VMOVAPD Y3, Y9 \
-	VFMADD231PD Y13, Y2, Y9 \
-	VFMSUB132PD Y14, Y4, Y8 \
-	VFMSUB132PD Y14, Y5, Y9 \
-	VFMADD231PD Y8, Y8, Y0 \
-	VFMADD231PD Y9, Y9, Y1 \
-	VFMADD231PD Y15, Y8, Y6 \
-	VFMADD231PD Y15, Y9, Y7
+	VADDPD  Y3, Y2, Y8 \
+	VSUBPD  Y3, Y2, Y10 \
+	VMOVAPD Y10, Y11 \
+	VFMSUB132PD Y14, Y4, Y10 \
+	VFMADD132PD Y14, Y5, Y11 \
+	VFMADD231PD Y13, Y8, Y10 \
+	VFMSUB231PD Y13, Y8, Y11 \
+	VFMADD231PD Y10, Y10, Y0 \
+	VFMADD231PD Y11, Y11, Y1 \
+	VFMADD231PD Y15, Y10, Y6 \
+	VFMADD231PD Y15, Y11, Y7
 
-// func bilinearUpdateRowsAVX2(x, w, xa, wa, xs, ws, u, s *float64, rows, c int, beta float64) (errSq float64)
+// func bilinearUpdateRowsAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta float64) (errSq float64)
 TEXT ·bilinearUpdateRowsAVX2(SB), NOSPLIT, $0-96
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
@@ -126,8 +128,8 @@ TEXT ·bilinearUpdateRowsAVX2(SB), NOSPLIT, $0-96
 	MOVQ wa+24(FP), R9
 	MOVQ xs+32(FP), R10
 	MOVQ ws+40(FP), R11
-	MOVQ u+48(FP), R12
-	MOVQ s+56(FP), R13
+	MOVQ fs+48(FP), R12
+	MOVQ fd+56(FP), R13
 	MOVQ rows+64(FP), DX
 	MOVQ c+72(FP), CX
 	MOVQ CX, BX
@@ -144,8 +146,8 @@ TEXT ·bilinearUpdateRowsAVX2(SB), NOSPLIT, $0-96
 	VXORPD Y1, Y1, Y1                // Σ Δw²
 
 burow:
-	VBROADCASTSD (R12), Y13          // u
-	VBROADCASTSD (R13), Y14          // s = 1/(1 - u²)
+	VBROADCASTSD (R12), Y13          // fs = 1/(2(1 - u))
+	VBROADCASTSD (R13), Y14          // fd = 1/(2(1 + u))
 	XORQ AX, AX
 
 buloop:
@@ -200,98 +202,299 @@ bunext:
 	MOVSD X0, errSq+88(FP)
 	RET
 
-DATA rconst<>+0(SB)/8, $1.0
-DATA rconst<>+8(SB)/8, $1.0
-DATA rconst<>+16(SB)/8, $1.0
-DATA rconst<>+24(SB)/8, $1.0
-DATA rconst<>+32(SB)/8, $3.0
-DATA rconst<>+40(SB)/8, $3.0
-DATA rconst<>+48(SB)/8, $3.0
-DATA rconst<>+56(SB)/8, $3.0
-DATA rconst<>+64(SB)/8, $1e-12
-DATA rconst<>+72(SB)/8, $1e-12
-DATA rconst<>+80(SB)/8, $1e-12
-DATA rconst<>+88(SB)/8, $1e-12
-DATA rconst<>+96(SB)/8, $0x7fffffffffffffff
-DATA rconst<>+104(SB)/8, $0x7fffffffffffffff
-DATA rconst<>+112(SB)/8, $0x7fffffffffffffff
-DATA rconst<>+120(SB)/8, $0x7fffffffffffffff
-DATA rconst<>+128(SB)/8, $0x7ff8000000000001
-DATA rconst<>+136(SB)/8, $0x7ff8000000000001
-DATA rconst<>+144(SB)/8, $0x7ff8000000000001
-DATA rconst<>+152(SB)/8, $0x7ff8000000000001
-GLOBL rconst<>(SB), RODATA|NOPTR, $160
+// func reflectDotsTiledAVX2(a, b, x, w, xa, wa *float64, rows, c int)
+// Four items side by side: one vector per edge, the consensus weight broadcast. rows, c ≥ 1.
+// Two edges per step into separate accumulators, so that the sums do not wait on each other.
+TEXT ·reflectDotsTiledAVX2(SB), NOSPLIT, $0-64
+	MOVQ a+0(FP), BX
+	MOVQ b+8(FP), R10
+	MOVQ x+16(FP), SI
+	MOVQ w+24(FP), DI
+	MOVQ xa+32(FP), R8
+	MOVQ wa+40(FP), R9
+	MOVQ rows+48(FP), DX
+	MOVQ c+56(FP), CX
+	MOVQ CX, R12
+	SHRQ $1, R12                     // edge pairs per row
+	ANDQ $1, CX                      // a last single edge?
 
-#define ONE rconst<>+0(SB)
-#define THREE rconst<>+32(SB)
-#define TOL rconst<>+64(SB)
-#define ABSMASK rconst<>+96(SB)
-#define QNAN rconst<>+128(SB)
+rtrow:
+	VXORPD Y0, Y0, Y0                // A, even edges
+	VXORPD Y1, Y1, Y1                // B, even edges
+	VXORPD Y8, Y8, Y8                // A, odd edges
+	VXORPD Y9, Y9, Y9                // B, odd edges
+	MOVQ R8, R11                     // xa of the row's first edge
+	MOVQ R12, R13
+	TESTQ R13, R13
+	JZ   rtone
 
-// One Newton step on four roots: v in Y0, p Y1, q Y2, r Y3, c Y4; the step is left in
-// Y12. With d = 1 − v²: N = (p(1+v²) + q v)·d + (c v − r)·d³ and
-// D = q(1 + 3v²) + 2 p v(3 + v²) + c d³, then v −= N/D.
-#define NEWTON_STEP \
-	VMULPD  Y0, Y0, Y5 \
-	VMOVUPD ONE, Y6 \
-	VSUBPD  Y5, Y6, Y6 \
-	VMULPD  Y6, Y6, Y7 \
-	VMULPD  Y6, Y7, Y7 \
-	VADDPD  ONE, Y5, Y8 \
-	VMULPD  Y1, Y8, Y8 \
-	VFMADD231PD Y2, Y0, Y8 \
-	VMULPD  Y6, Y8, Y8 \
-	VMULPD  Y4, Y0, Y9 \
-	VSUBPD  Y3, Y9, Y9 \
-	VFMADD231PD Y9, Y7, Y8 \
-	VMULPD  THREE, Y5, Y10 \
-	VADDPD  ONE, Y10, Y10 \
-	VMULPD  Y2, Y10, Y10 \
-	VADDPD  THREE, Y5, Y11 \
-	VMULPD  Y0, Y11, Y11 \
-	VMULPD  Y1, Y11, Y11 \
-	VADDPD  Y11, Y11, Y11 \
-	VADDPD  Y11, Y10, Y10 \
-	VFMADD231PD Y4, Y7, Y10 \
-	VDIVPD  Y10, Y8, Y12 \
-	VSUBPD  Y12, Y0, Y0
+rtpair:
+	VMOVUPD (R11), Y2
+	VADDPD  Y2, Y2, Y2
+	VSUBPD  (SI), Y2, Y2             // rx = 2xa - x
+	VBROADCASTSD (R9), Y3
+	VADDPD  Y3, Y3, Y3
+	VSUBPD  (DI), Y3, Y3             // rw = 2wa - w
+	VADDPD  Y3, Y2, Y4
+	VSUBPD  Y3, Y2, Y5
+	VFMADD231PD Y4, Y4, Y0
+	VFMADD231PD Y5, Y5, Y1
+	VMOVUPD 32(R11), Y2
+	VADDPD  Y2, Y2, Y2
+	VSUBPD  32(SI), Y2, Y2
+	VBROADCASTSD 8(R9), Y3
+	VADDPD  Y3, Y3, Y3
+	VSUBPD  32(DI), Y3, Y3
+	VADDPD  Y3, Y2, Y6
+	VSUBPD  Y3, Y2, Y7
+	VFMADD231PD Y6, Y6, Y8
+	VFMADD231PD Y7, Y7, Y9
+	ADDQ $64, R11
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $16, R9
+	DECQ R13
+	JNZ  rtpair
 
-// func newtonRootsAVX2(u, s, p, q, r *float64, n int, c float64)
-// n is a positive multiple of 4.
-TEXT ·newtonRootsAVX2(SB), NOSPLIT, $0-56
-	MOVQ u+0(FP), SI
-	MOVQ s+8(FP), DI
-	MOVQ p+16(FP), R8
-	MOVQ q+24(FP), R9
-	MOVQ r+32(FP), R10
-	MOVQ n+40(FP), CX
-	VBROADCASTSD c+48(FP), Y4
-	SHLQ $3, CX
+rtone:
+	TESTQ CX, CX
+	JZ    rtstore
+	VMOVUPD (R11), Y2
+	VADDPD  Y2, Y2, Y2
+	VSUBPD  (SI), Y2, Y2
+	VBROADCASTSD (R9), Y3
+	VADDPD  Y3, Y3, Y3
+	VSUBPD  (DI), Y3, Y3
+	VADDPD  Y3, Y2, Y4
+	VSUBPD  Y3, Y2, Y5
+	VFMADD231PD Y4, Y4, Y0
+	VFMADD231PD Y5, Y5, Y1
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $8, R9
+
+rtstore:
+	VADDPD  Y8, Y0, Y0
+	VADDPD  Y9, Y1, Y1
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, (R10)
+	ADDQ $32, BX
+	ADDQ $32, R10
+	DECQ DX
+	JNZ  rtrow
+	VZEROUPPER
+	RET
+
+// func bilinearUpdateTiledAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta, errSq *float64)
+// rows, c ≥ 1. errSq gets Σ Δx² + Δw² per lane added.
+TEXT ·bilinearUpdateTiledAVX2(SB), NOSPLIT, $0-96
+	MOVQ x+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ xa+16(FP), R8
+	MOVQ wa+24(FP), R9
+	MOVQ xs+32(FP), R10
+	MOVQ ws+40(FP), R11
+	MOVQ fs+48(FP), R12
+	MOVQ fd+56(FP), R13
+	MOVQ rows+64(FP), DX
+	MOVQ c+72(FP), CX
+	SHLQ $5, CX                      // bytes of a row's xa (c vectors)
+	MOVQ beta+80(FP), AX
+	VMOVUPD (AX), Y15                // β per lane
+	VXORPD Y0, Y0, Y0                // Σ Δx²
+	VXORPD Y1, Y1, Y1                // Σ Δw²
+
+utrow:
+	VMOVUPD (R12), Y13               // fs of the row's four items
+	VMOVUPD (R13), Y14               // fd
 	XORQ AX, AX
 
-nrloop:
-	VMOVUPD (SI)(AX*1), Y0
-	VMOVUPD (R8)(AX*1), Y1
-	VMOVUPD (R9)(AX*1), Y2
-	VMOVUPD (R10)(AX*1), Y3
-	NEWTON_STEP
-	NEWTON_STEP
-	NEWTON_STEP
-	VMOVUPD Y0, (SI)(AX*1)
-	VANDPD  ABSMASK, Y12, Y12
-	VCMPPD  $1, TOL, Y12, Y13        // |step| < 1e-12
-	VANDPD  ABSMASK, Y0, Y14
-	VCMPPD  $1, ONE, Y14, Y14        // |v| < 1
-	VANDPD  Y14, Y13, Y13
-	VMULPD  Y0, Y0, Y5
-	VMOVUPD ONE, Y6
-	VSUBPD  Y5, Y6, Y5
-	VDIVPD  Y5, Y6, Y6               // 1/(1 − v²)
-	VMOVUPD QNAN, Y7
-	VBLENDVPD Y13, Y6, Y7, Y6        // converged ? s : NaN
-	VMOVUPD Y6, (DI)(AX*1)
+utloop:
+	VMOVUPD (R8)(AX*1), Y4
+	VBROADCASTSD (R9), Y5
+	VMOVUPD (SI), Y6
+	VMOVUPD (DI), Y7
+	UPDATE_BLOCK
+	VMOVUPD Y6, (SI)
+	VMOVUPD Y7, (DI)
+	VADDPD  (R10)(AX*1), Y6, Y6
+	VMOVUPD Y6, (R10)(AX*1)          // xs += x
+	VADDPD  (R11), Y7, Y7
+	VMOVUPD Y7, (R11)                // ws += w
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, R11
+	ADDQ $8, R9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT  nrloop
+	JLT  utloop
+
+	ADDQ $32, R12
+	ADDQ $32, R13
+	DECQ DX
+	JNZ  utrow
+
+	VADDPD  Y1, Y0, Y0
+	MOVQ errSq+88(FP), AX
+	VADDPD  (AX), Y0, Y0
+	VMOVUPD Y0, (AX)
+	VZEROUPPER
+	RET
+
+DATA rconst<>+0(SB)/8, $1.0
+DATA rconst<>+8(SB)/8, $2.0
+DATA rconst<>+16(SB)/8, $4.0
+DATA rconst<>+24(SB)/8, $0.25
+DATA rconst<>+32(SB)/8, $0.5
+DATA rconst<>+40(SB)/8, $1e-7
+DATA rconst<>+48(SB)/8, $0x8000000000000000
+DATA rconst<>+56(SB)/8, $0x7fffffffffffffff
+DATA rconst<>+64(SB)/8, $0x7ff8000000000001
+GLOBL rconst<>(SB), RODATA|NOPTR, $72
+
+#define ONE rconst<>+0(SB)
+#define TWO rconst<>+8(SB)
+#define FOUR rconst<>+16(SB)
+#define QUARTER rconst<>+24(SB)
+#define HALF rconst<>+32(SB)
+#define TOL rconst<>+40(SB)
+#define SIGN rconst<>+48(SB)
+#define ABSMASK rconst<>+56(SB)
+#define QNAN rconst<>+64(SB)
+
+// One Newton step on four roots in the distance s (Y0) to the pole on the root's side, with
+// A in Y1, B in Y2, r in Y3 (mirrored so that the root is positive), c in Y4, 1 in Y5,
+// 2 in Y6, 4 in Y15. With sp = 2 − s: N = sp·s·(A·sp² − B·s²) + 4(c(1 − s) − r)(sp·s)³,
+// D = 2(A·sp³ + B·s³) + 4c(sp·s)³, s += N/D. Leaves the step in Y12.
+#define NEWTON_STEP \
+	VSUBPD  Y0, Y6, Y7 \
+	VMULPD  Y0, Y7, Y8 \
+	VMULPD  Y8, Y8, Y9 \
+	VMULPD  Y8, Y9, Y9 \
+	VMULPD  Y7, Y7, Y10 \
+	VMULPD  Y1, Y10, Y10 \
+	VMULPD  Y0, Y0, Y11 \
+	VMULPD  Y2, Y11, Y12 \
+	VSUBPD  Y12, Y10, Y12 \
+	VMULPD  Y8, Y12, Y12 \
+	VSUBPD  Y0, Y5, Y13 \
+	VMULPD  Y4, Y13, Y13 \
+	VSUBPD  Y3, Y13, Y13 \
+	VMULPD  Y15, Y13, Y13 \
+	VFMADD231PD Y9, Y13, Y12 \
+	VMULPD  Y7, Y10, Y10 \
+	VMULPD  Y0, Y11, Y11 \
+	VFMADD231PD Y2, Y11, Y10 \
+	VADDPD  Y10, Y10, Y10 \
+	VMULPD  Y15, Y9, Y9 \
+	VFMADD231PD Y4, Y9, Y10 \
+	VDIVPD  Y10, Y12, Y12 \
+	VADDPD  Y12, Y0, Y0
+
+// Loads root group AX: Y1 = A, Y2 = B, Y3 = r, mirrored where the flip mask Y14 is set.
+#define LOAD_MIRRORED \
+	VMOVUPD (R8)(AX*1), Y7 \
+	VMOVUPD (R9)(AX*1), Y8 \
+	VBLENDVPD Y14, Y8, Y7, Y1 \
+	VBLENDVPD Y14, Y7, Y8, Y2 \
+	VBROADCASTSD SIGN, Y9 \
+	VANDPD  Y14, Y9, Y9 \
+	VXORPD  (R10)(AX*1), Y9, Y3
+
+// func newtonRootsAVX2(u, fs, fd, a, b, r *float64, n int, c float64)
+// n is a positive multiple of 4. The steps go breadth-first: each sweep takes one step of
+// every root, so the roots of different groups overlap in the pipeline instead of each
+// group waiting on its own chain of steps. Between sweeps fs holds s and fd the flip mask.
+TEXT ·newtonRootsAVX2(SB), NOSPLIT, $0-64
+	MOVQ u+0(FP), SI
+	MOVQ fs+8(FP), DI
+	MOVQ fd+16(FP), BX
+	MOVQ a+24(FP), R8
+	MOVQ b+32(FP), R9
+	MOVQ r+40(FP), R10
+	MOVQ n+48(FP), CX
+	VBROADCASTSD c+56(FP), Y4
+	VBROADCASTSD ONE, Y5
+	VBROADCASTSD TWO, Y6
+	VBROADCASTSD FOUR, Y15
+	SHLQ $3, CX
+
+	// The start: flip where h(0) = (A − B)/4 − r > 0 (the root is negative: solve the
+	// mirror image (B, A, −r) at −u); s = 1 − v for the mirrored start v if 0 < v < 1, else 1.
+	XORQ AX, AX
+nrinit:
+	VMOVUPD (R8)(AX*1), Y1
+	VSUBPD  (R9)(AX*1), Y1, Y7
+	VBROADCASTSD QUARTER, Y8
+	VMULPD  Y8, Y7, Y7
+	VSUBPD  (R10)(AX*1), Y7, Y7
+	VXORPD  Y8, Y8, Y8
+	VCMPPD  $0x1e, Y8, Y7, Y14       // flip mask: h(0) > 0
+	VBROADCASTSD SIGN, Y9
+	VANDPD  Y14, Y9, Y9
+	VXORPD  (SI)(AX*1), Y9, Y0       // v = ±u
+	VCMPPD  $0x1e, Y8, Y0, Y10       // v > 0
+	VCMPPD  $0x11, Y5, Y0, Y11       // v < 1
+	VANDPD  Y11, Y10, Y10
+	VSUBPD  Y0, Y5, Y7
+	VBLENDVPD Y10, Y7, Y5, Y0
+	VMOVUPD Y0, (DI)(AX*1)
+	VMOVUPD Y14, (BX)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  nrinit
+
+	MOVQ $3, DX                      // NewtonSteps − 1 sweeps, then the last with the outputs
+nrsweep:
+	XORQ AX, AX
+nrmid:
+	VMOVUPD (BX)(AX*1), Y14
+	LOAD_MIRRORED
+	VMOVUPD (DI)(AX*1), Y0
+	NEWTON_STEP
+	VMOVUPD Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  nrmid
+	DECQ DX
+	JNZ  nrsweep
+
+	XORQ AX, AX
+nrlast:
+	VMOVUPD (BX)(AX*1), Y14
+	LOAD_MIRRORED
+	VMOVUPD (DI)(AX*1), Y0
+	NEWTON_STEP
+	// converged: |step| < tol·s, 0 < s < 2.
+	VBROADCASTSD ABSMASK, Y7
+	VANDPD  Y7, Y12, Y12
+	VBROADCASTSD TOL, Y7
+	VMULPD  Y0, Y7, Y7
+	VCMPPD  $0x11, Y7, Y12, Y12      // |step| < tol·s
+	VXORPD  Y9, Y9, Y9
+	VCMPPD  $0x1e, Y9, Y0, Y10       // s > 0
+	VANDPD  Y10, Y12, Y12
+	VCMPPD  $0x11, Y6, Y0, Y10       // s < 2
+	VANDPD  Y10, Y12, Y12
+	// sm = s, sp = 2 − s, u = 1 − s; swapped and u negated where flipped.
+	VSUBPD  Y0, Y6, Y7               // 2 − s
+	VBLENDVPD Y14, Y7, Y0, Y10       // sm
+	VBLENDVPD Y14, Y0, Y7, Y11       // sp
+	VSUBPD  Y0, Y5, Y0               // 1 − s
+	VBROADCASTSD SIGN, Y8
+	VANDPD  Y14, Y8, Y8
+	VXORPD  Y8, Y0, Y0               // u
+	VMOVUPD Y0, (SI)(AX*1)
+	VBROADCASTSD HALF, Y7
+	VDIVPD  Y10, Y7, Y10             // fs = 1/(2 sm)
+	VDIVPD  Y11, Y7, Y11             // fd = 1/(2 sp)
+	VBROADCASTSD QNAN, Y7
+	VBLENDVPD Y12, Y10, Y7, Y10      // converged ? fs : NaN
+	VBLENDVPD Y12, Y11, Y7, Y11
+	VMOVUPD Y10, (DI)(AX*1)
+	VMOVUPD Y11, (BX)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  nrlast
 	VZEROUPPER
 	RET

@@ -3,6 +3,7 @@ package f64
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -35,7 +36,23 @@ func near(a, b, scale float64) bool { return math.Abs(a-b) <= 1e-14*scale }
 
 var shapes = []struct{ rows, c int }{{1, 4}, {3, 4}, {5, 8}, {7, 16}, {2, 12}, {4, 3}, {3, 5}, {1, 1}, {0, 4}, {6, 20}, {5, 6}, {3, 7}, {2, 2}, {9, 13}}
 
+// skipGoTwin skips a *MatchesGo test where the kernels are the Go twins themselves (noasm
+// builds, CPUs without AVX2): it would compare Go with Go and could not fail. With
+// LWL_REQUIRE_ASM set (CI on amd64) that is a failure instead, so that CI cannot pass
+// without having compared the assembly.
+func skipGoTwin(t *testing.T) {
+	t.Helper()
+	if Accelerated() {
+		return
+	}
+	if os.Getenv("LWL_REQUIRE_ASM") != "" {
+		t.Fatal("LWL_REQUIRE_ASM is set but the kernels run as their Go twins (noasm build, or no AVX2/FMA)")
+	}
+	t.Skip("kernels are the pure-Go twins here (noasm or no AVX2/FMA): nothing to compare")
+}
+
 func TestReflectDotsRowsMatchesGo(t *testing.T) {
+	skipGoTwin(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, sh := range shapes {
 		n := sh.rows * sh.c
@@ -43,42 +60,113 @@ func TestReflectDotsRowsMatchesGo(t *testing.T) {
 		_, w := guarded(rng, n)
 		_, xa := guarded(rng, sh.c)
 		_, wa := guarded(rng, n)
-		pWhole, p := guarded(rng, sh.rows)
-		qWhole, q := guarded(rng, sh.rows)
-		wp, wq := make([]float64, sh.rows), make([]float64, sh.rows)
-		ReflectDotsRows(p, q, x, w, xa, wa, sh.rows, sh.c)
-		ReflectDotsRowsGo(wp, wq, x, w, xa, wa, sh.rows, sh.c)
-		checkGuards(t, pWhole)
-		checkGuards(t, qWhole)
+		aWhole, a := guarded(rng, sh.rows)
+		bWhole, b := guarded(rng, sh.rows)
+		wa2, wb := make([]float64, sh.rows), make([]float64, sh.rows)
+		ReflectDotsRows(a, b, x, w, xa, wa, sh.rows, sh.c)
+		ReflectDotsRowsGo(wa2, wb, x, w, xa, wa, sh.rows, sh.c)
+		checkGuards(t, aWhole)
+		checkGuards(t, bWhole)
 		for j := 0; j < sh.rows; j++ {
-			if !near(p[j], wp[j], wq[j]+1) || !near(q[j], wq[j], wq[j]+1) {
-				t.Fatalf("%d×%d row %d: (p, q) = (%v, %v), Go twin (%v, %v)", sh.rows, sh.c, j, p[j], q[j], wp[j], wq[j])
+			if !near(a[j], wa2[j], wa2[j]+wb[j]+1) || !near(b[j], wb[j], wa2[j]+wb[j]+1) {
+				t.Fatalf("%d×%d row %d: (A, B) = (%v, %v), Go twin (%v, %v)", sh.rows, sh.c, j, a[j], b[j], wa2[j], wb[j])
 			}
 		}
 	}
 }
 
+func TestReflectDotsTiledMatchesGo(t *testing.T) {
+	skipGoTwin(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, sh := range shapes {
+		if sh.rows == 0 {
+			continue
+		}
+		n := sh.rows * sh.c
+		_, x := guarded(rng, n*Lanes)
+		_, w := guarded(rng, n*Lanes)
+		_, xa := guarded(rng, sh.c*Lanes)
+		_, wa := guarded(rng, n)
+		aWhole, a := guarded(rng, sh.rows*Lanes)
+		bWhole, b := guarded(rng, sh.rows*Lanes)
+		wa2, wb := make([]float64, sh.rows*Lanes), make([]float64, sh.rows*Lanes)
+		ReflectDotsTiled(a, b, x, w, xa, wa, sh.rows, sh.c)
+		ReflectDotsTiledGo(wa2, wb, x, w, xa, wa, sh.rows, sh.c)
+		checkGuards(t, aWhole)
+		checkGuards(t, bWhole)
+		for j := range a {
+			if !near(a[j], wa2[j], wa2[j]+wb[j]+1) || !near(b[j], wb[j], wa2[j]+wb[j]+1) {
+				t.Fatalf("%d×%d entry %d: (A, B) = (%v, %v), Go twin (%v, %v)", sh.rows, sh.c, j, a[j], b[j], wa2[j], wb[j])
+			}
+		}
+	}
+}
+
+// randFactors fills fs, fd with the factors 1/(2(1∓u)) of random roots u ∈ (−0.9, 0.9).
+func randFactors(rng *rand.Rand, fs, fd []float64) {
+	for j := range fs {
+		u := rng.Float64()*1.8 - 0.9
+		fs[j], fd[j] = 0.5/(1-u), 0.5/(1+u)
+	}
+}
+
 func TestBilinearUpdateRowsMatchesGo(t *testing.T) {
+	skipGoTwin(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, sh := range shapes {
 		n := sh.rows * sh.c
-		lens := []int{n, n, sh.c, n, sh.c, n, sh.rows, sh.rows} // x, w, xa, wa, xs, ws, u, s
+		lens := []int{n, n, sh.c, n, sh.c, n, sh.rows, sh.rows} // x, w, xa, wa, xs, ws, fs, fd
 		var wholes, got, want [8][]float64
 		for i, l := range lens {
 			wholes[i], got[i] = guarded(rng, l)
-			want[i] = append([]float64(nil), got[i]...)
 		}
-		for j := range got[6] {
-			got[6][j] = rng.Float64()*1.8 - 0.9
-			want[6][j] = got[6][j]
-			got[7][j] = 1 / (1 - got[6][j]*got[6][j])
-			want[7][j] = got[7][j]
+		randFactors(rng, got[6], got[7])
+		for i := range got {
+			want[i] = append([]float64(nil), got[i]...)
 		}
 		beta := rng.Float64()
 		e := BilinearUpdateRows(got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], sh.rows, sh.c, beta)
 		ge := BilinearUpdateRowsGo(want[0], want[1], want[2], want[3], want[4], want[5], want[6], want[7], sh.rows, sh.c, beta)
 		if !near(e, ge, ge+1) {
 			t.Fatalf("%d×%d: error sum %v, Go twin %v", sh.rows, sh.c, e, ge)
+		}
+		for k := range got {
+			checkGuards(t, wholes[k])
+			for i := range got[k] {
+				if !near(got[k][i], want[k][i], math.Abs(want[k][i])+10) {
+					t.Fatalf("%d×%d: slice %d entry %d = %v, Go twin %v", sh.rows, sh.c, k, i, got[k][i], want[k][i])
+				}
+			}
+		}
+	}
+}
+
+func TestBilinearUpdateTiledMatchesGo(t *testing.T) {
+	skipGoTwin(t)
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, sh := range shapes {
+		if sh.rows == 0 {
+			continue
+		}
+		n := sh.rows * sh.c
+		L := Lanes
+		lens := []int{n * L, n * L, sh.c * L, n, sh.c * L, n * L, sh.rows * L, sh.rows * L}
+		var wholes, got, want [8][]float64
+		for i, l := range lens {
+			wholes[i], got[i] = guarded(rng, l)
+		}
+		randFactors(rng, got[6], got[7])
+		for i := range got {
+			want[i] = append([]float64(nil), got[i]...)
+		}
+		beta := [Lanes]float64{rng.Float64(), rng.Float64(), 0, 1} // lane 2: a padding item
+		var e, ge [Lanes]float64
+		BilinearUpdateTiled(got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], sh.rows, sh.c, &beta, &e)
+		BilinearUpdateTiledGo(want[0], want[1], want[2], want[3], want[4], want[5], want[6], want[7], sh.rows, sh.c, &beta, &ge)
+		for l := range e {
+			if !near(e[l], ge[l], ge[l]+1) {
+				t.Fatalf("%d×%d lane %d: error sum %v, Go twin %v", sh.rows, sh.c, l, e[l], ge[l])
+			}
 		}
 		for k := range got {
 			checkGuards(t, wholes[k])
@@ -110,49 +198,52 @@ func BenchmarkRows1600x16(b *testing.B) {
 	_, wa := guarded(rng, rows*c)
 	_, xs := guarded(rng, c)
 	_, ws := guarded(rng, rows*c)
-	p, q := make([]float64, rows), make([]float64, rows)
-	u := make([]float64, rows)
-	s := make([]float64, rows)
-	for i := range s {
-		s[i] = 1
+	a, bb := make([]float64, rows), make([]float64, rows)
+	fs, fd := make([]float64, rows), make([]float64, rows)
+	for i := range fs {
+		fs[i], fd[i] = 0.5, 0.5
 	}
 	b.Run("ReflectDotsRows", func(b *testing.B) {
 		for range b.N {
-			ReflectDotsRows(p, q, x, w, xa, wa, rows, c)
+			ReflectDotsRows(a, bb, x, w, xa, wa, rows, c)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*c), "ns/WM")
 	})
 	b.Run("BilinearUpdateRows", func(b *testing.B) {
 		for range b.N {
-			BilinearUpdateRows(x, w, xa, wa, xs, ws, u, s, rows, c, 1e-9)
+			BilinearUpdateRows(x, w, xa, wa, xs, ws, fs, fd, rows, c, 1e-9)
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*c), "ns/WM")
 	})
 }
 
 func TestNewtonRootsMatchesGo(t *testing.T) {
+	skipGoTwin(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{1, 3, 4, 7, 16, 33} {
 		for _, c := range []float64{0, 0.5} {
-			u, s, p, q, r := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+			u, fs, fd, a, b, r := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 			for j := range u {
-				q[j] = math.Exp(rng.NormFloat64())
-				p[j] = (2*rng.Float64() - 1) * q[j] / 2
+				a[j] = math.Exp(rng.NormFloat64())
+				b[j] = math.Exp(rng.NormFloat64())
+				if j%4 == 1 {
+					b[j] *= 1e-9 // a root next to the pole at −1
+				}
 				r[j] = rng.NormFloat64()
 				u[j] = (2*rng.Float64() - 1) * 0.5
 				if j%3 == 0 {
-					u[j] = 0.999999 // a start that cannot converge in three steps
+					u[j] = 0.999999 // a start far from most roots
 				}
 			}
-			wu, ws := append([]float64(nil), u...), make([]float64, n)
-			NewtonRoots(u, s, p, q, r, c)
-			NewtonRootsGo(wu, ws, p, q, r, c)
+			wu, wfs, wfd := append([]float64(nil), u...), make([]float64, n), make([]float64, n)
+			NewtonRoots(u, fs, fd, a, b, r, c)
+			NewtonRootsGo(wu, wfs, wfd, a, b, r, c)
 			for j := range u {
-				if math.IsNaN(ws[j]) != math.IsNaN(s[j]) {
-					t.Fatalf("n=%d c=%v root %d: convergence flag differs: s = %v, Go twin %v", n, c, j, s[j], ws[j])
+				if math.IsNaN(wfs[j]) != math.IsNaN(fs[j]) {
+					t.Fatalf("n=%d c=%v root %d: convergence flag differs: fs = %v, Go twin %v", n, c, j, fs[j], wfs[j])
 				}
-				if !math.IsNaN(ws[j]) && (!near(u[j], wu[j], 1) || !near(s[j], ws[j], ws[j])) {
-					t.Fatalf("n=%d c=%v root %d: (u, s) = (%v, %v), Go twin (%v, %v)", n, c, j, u[j], s[j], wu[j], ws[j])
+				if !math.IsNaN(wfs[j]) && (!near(u[j], wu[j], 1) || !near(fs[j], wfs[j], wfs[j]) || !near(fd[j], wfd[j], wfd[j])) {
+					t.Fatalf("n=%d c=%v root %d: (u, fs, fd) = (%v, %v, %v), Go twin (%v, %v, %v)", n, c, j, u[j], fs[j], fd[j], wu[j], wfs[j], wfd[j])
 				}
 			}
 		}
@@ -161,12 +252,12 @@ func TestNewtonRootsMatchesGo(t *testing.T) {
 
 func BenchmarkNewtonRoots1600(b *testing.B) {
 	const n = 1600
-	u, s, p, q, r := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	u, fs, fd, a, bb, r := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 	for j := range u {
-		p[j], q[j], r[j] = 0.1, 2, 0.3
+		a[j], bb[j], r[j] = 2.2, 1.8, 0.3
 	}
 	for range b.N {
-		NewtonRoots(u, s, p, q, r, 0)
+		NewtonRoots(u, fs, fd, a, bb, r, 0)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/root")
 }

@@ -6,50 +6,83 @@ import "golang.org/x/sys/cpu"
 
 var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-//go:noescape
-func reflectDotsRowsAVX2(p, q, x, w, xa, wa *float64, rows, c int)
+// Accelerated reports whether the kernels run as assembly (AVX2 and FMA on amd64, without
+// the noasm build tag) rather than as their pure-Go twins.
+func Accelerated() bool { return useAVX2 }
 
 //go:noescape
-func bilinearUpdateRowsAVX2(x, w, xa, wa, xs, ws, u, s *float64, rows, c int, beta float64) (errSq float64)
+func reflectDotsRowsAVX2(a, b, x, w, xa, wa *float64, rows, c int)
 
-// ReflectDotsRows computes the scalars p, q of rows reflected vector pairs.
-// See ReflectDotsRowsGo.
-func ReflectDotsRows(p, q, x, w, xa, wa []float64, rows, c int) {
+//go:noescape
+func bilinearUpdateRowsAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta float64) (errSq float64)
+
+//go:noescape
+func reflectDotsTiledAVX2(a, b, x, w, xa, wa *float64, rows, c int)
+
+//go:noescape
+func bilinearUpdateTiledAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta, errSq *float64)
+
+//go:noescape
+func newtonRootsAVX2(u, fs, fd, a, b, r *float64, n int, c float64)
+
+// ReflectDotsRows computes A and B of rows reflected vector pairs. See ReflectDotsRowsGo.
+func ReflectDotsRows(a, b, x, w, xa, wa []float64, rows, c int) {
 	n := rows * c
-	checkRows(rows, c, len(p) < rows || len(q) < rows || len(x) < n || len(w) < n || len(xa) < c || len(wa) < n)
+	checkRows(rows, c, len(a) < rows || len(b) < rows || len(x) < n || len(w) < n || len(xa) < c || len(wa) < n)
 	if !useAVX2 || rows == 0 || c == 0 {
-		ReflectDotsRowsGo(p, q, x, w, xa, wa, rows, c)
+		ReflectDotsRowsGo(a, b, x, w, xa, wa, rows, c)
 		return
 	}
-	reflectDotsRowsAVX2(&p[0], &q[0], &x[0], &w[0], &xa[0], &wa[0], rows, c)
+	reflectDotsRowsAVX2(&a[0], &b[0], &x[0], &w[0], &xa[0], &wa[0], rows, c)
 }
 
 // BilinearUpdateRows applies the fused bilinear projection and RRR update to rows vector
 // pairs and returns the squared flow. See BilinearUpdateRowsGo.
-func BilinearUpdateRows(x, w, xa, wa, xs, ws, u, s []float64, rows, c int, beta float64) float64 {
+func BilinearUpdateRows(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta float64) float64 {
 	n := rows * c
-	checkRows(rows, c, len(x) < n || len(w) < n || len(xa) < c || len(wa) < n || len(xs) < c || len(ws) < n || len(u) < rows || len(s) < rows)
+	checkRows(rows, c, len(x) < n || len(w) < n || len(xa) < c || len(wa) < n || len(xs) < c || len(ws) < n || len(fs) < rows || len(fd) < rows)
 	if !useAVX2 || rows == 0 || c == 0 {
-		return BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, u, s, rows, c, beta)
+		return BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, beta)
 	}
-	return bilinearUpdateRowsAVX2(&x[0], &w[0], &xa[0], &wa[0], &xs[0], &ws[0], &u[0], &s[0], rows, c, beta)
+	return bilinearUpdateRowsAVX2(&x[0], &w[0], &xa[0], &wa[0], &xs[0], &ws[0], &fs[0], &fd[0], rows, c, beta)
 }
 
-//go:noescape
-func newtonRootsAVX2(u, s, p, q, r *float64, n int, c float64)
+// ReflectDotsTiled computes A and B of rows reflected vector pairs of four items side by
+// side. See ReflectDotsTiledGo.
+func ReflectDotsTiled(a, b, x, w, xa, wa []float64, rows, c int) {
+	n := rows * c
+	checkRows(rows, c, len(a) < rows*Lanes || len(b) < rows*Lanes || len(x) < n*Lanes || len(w) < n*Lanes || len(xa) < c*Lanes || len(wa) < n)
+	if !useAVX2 || rows == 0 || c == 0 {
+		ReflectDotsTiledGo(a, b, x, w, xa, wa, rows, c)
+		return
+	}
+	reflectDotsTiledAVX2(&a[0], &b[0], &x[0], &w[0], &xa[0], &wa[0], rows, c)
+}
 
-// NewtonRoots takes three Newton steps toward each bilinear root. See NewtonRootsGo.
-func NewtonRoots(u, s, p, q, r []float64, c float64) {
+// BilinearUpdateTiled applies the fused bilinear projection and RRR update to rows vector
+// pairs of four items side by side. See BilinearUpdateTiledGo.
+func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta, errSq *[Lanes]float64) {
+	n := rows * c
+	checkRows(rows, c, len(x) < n*Lanes || len(w) < n*Lanes || len(xa) < c*Lanes || len(wa) < n || len(xs) < c*Lanes || len(ws) < n*Lanes || len(fs) < rows*Lanes || len(fd) < rows*Lanes)
+	if !useAVX2 || rows == 0 || c == 0 {
+		BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, beta, errSq)
+		return
+	}
+	bilinearUpdateTiledAVX2(&x[0], &w[0], &xa[0], &wa[0], &xs[0], &ws[0], &fs[0], &fd[0], rows, c, &beta[0], &errSq[0])
+}
+
+// NewtonRoots takes Newton steps toward each bilinear root. See NewtonRootsGo.
+func NewtonRoots(u, fs, fd, a, b, r []float64, c float64) {
 	n := len(u)
-	checkRows(n, 1, len(s) < n || len(p) < n || len(q) < n || len(r) < n)
+	checkRows(n, 1, len(fs) < n || len(fd) < n || len(a) < n || len(b) < n || len(r) < n)
 	m := n &^ 3
 	if !useAVX2 {
 		m = 0
 	}
 	if m > 0 {
-		newtonRootsAVX2(&u[0], &s[0], &p[0], &q[0], &r[0], m, c)
+		newtonRootsAVX2(&u[0], &fs[0], &fd[0], &a[0], &b[0], &r[0], m, c)
 	}
 	if m < n {
-		NewtonRootsGo(u[m:], s[m:n], p[m:n], q[m:n], r[m:n], c)
+		NewtonRootsGo(u[m:], fs[m:n], fd[m:n], a[m:n], b[m:n], r[m:n], c)
 	}
 }

@@ -2,25 +2,44 @@
 
 package f64
 
-// ReflectDotsRows computes the scalars p, q of rows reflected vector pairs.
-// See ReflectDotsRowsGo.
-func ReflectDotsRows(p, q, x, w, xa, wa []float64, rows, c int) {
+// Accelerated reports whether the kernels run as assembly; under noasm or off amd64 they
+// are always the pure-Go twins.
+func Accelerated() bool { return false }
+
+// ReflectDotsRows computes A and B of rows reflected vector pairs. See ReflectDotsRowsGo.
+func ReflectDotsRows(a, b, x, w, xa, wa []float64, rows, c int) {
 	n := rows * c
-	checkRows(rows, c, len(p) < rows || len(q) < rows || len(x) < n || len(w) < n || len(xa) < c || len(wa) < n)
-	ReflectDotsRowsGo(p, q, x, w, xa, wa, rows, c)
+	checkRows(rows, c, len(a) < rows || len(b) < rows || len(x) < n || len(w) < n || len(xa) < c || len(wa) < n)
+	ReflectDotsRowsGo(a, b, x, w, xa, wa, rows, c)
 }
 
 // BilinearUpdateRows applies the fused bilinear projection and RRR update to rows vector
 // pairs and returns the squared flow. See BilinearUpdateRowsGo.
-func BilinearUpdateRows(x, w, xa, wa, xs, ws, u, s []float64, rows, c int, beta float64) float64 {
+func BilinearUpdateRows(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta float64) float64 {
 	n := rows * c
-	checkRows(rows, c, len(x) < n || len(w) < n || len(xa) < c || len(wa) < n || len(xs) < c || len(ws) < n || len(u) < rows || len(s) < rows)
-	return BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, u, s, rows, c, beta)
+	checkRows(rows, c, len(x) < n || len(w) < n || len(xa) < c || len(wa) < n || len(xs) < c || len(ws) < n || len(fs) < rows || len(fd) < rows)
+	return BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, beta)
 }
 
-// NewtonRoots takes three Newton steps toward each bilinear root. See NewtonRootsGo.
-func NewtonRoots(u, s, p, q, r []float64, c float64) {
+// ReflectDotsTiled computes A and B of rows reflected vector pairs of four items side by
+// side. See ReflectDotsTiledGo.
+func ReflectDotsTiled(a, b, x, w, xa, wa []float64, rows, c int) {
+	n := rows * c
+	checkRows(rows, c, len(a) < rows*Lanes || len(b) < rows*Lanes || len(x) < n*Lanes || len(w) < n*Lanes || len(xa) < c*Lanes || len(wa) < n)
+	ReflectDotsTiledGo(a, b, x, w, xa, wa, rows, c)
+}
+
+// BilinearUpdateTiled applies the fused bilinear projection and RRR update to rows vector
+// pairs of four items side by side. See BilinearUpdateTiledGo.
+func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta, errSq *[Lanes]float64) {
+	n := rows * c
+	checkRows(rows, c, len(x) < n*Lanes || len(w) < n*Lanes || len(xa) < c*Lanes || len(wa) < n || len(xs) < c*Lanes || len(ws) < n*Lanes || len(fs) < rows*Lanes || len(fd) < rows*Lanes)
+	BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, beta, errSq)
+}
+
+// NewtonRoots takes Newton steps toward each bilinear root. See NewtonRootsGo.
+func NewtonRoots(u, fs, fd, a, b, r []float64, c float64) {
 	n := len(u)
-	checkRows(n, 1, len(s) < n || len(p) < n || len(q) < n || len(r) < n)
-	NewtonRootsGo(u, s, p, q, r, c)
+	checkRows(n, 1, len(fs) < n || len(fd) < n || len(a) < n || len(b) < n || len(r) < n)
+	NewtonRootsGo(u, fs, fd, a, b, r, c)
 }
