@@ -30,3 +30,33 @@ func ExampleModel_Encode() {
 	fmt.Println(code, m.Decode(nil, code))
 	// Output: [0 1 1] [0 0 0 0 0 0 1 0]
 }
+
+// A program that classifies items from outside (a request body, a file) checks their
+// length against NumData before the call and answers a wrong one with an error of its own;
+// Classify itself panics on a wrong length, as a programming error. Codes for Decode are
+// checked against NumCodes the same way.
+func ExampleModel_NumData() {
+	m, err := infer.Load("../format/testdata/majority3.lwlb")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	classify := func(item []float64) (string, error) {
+		if len(item) != m.NumData() {
+			return "", fmt.Errorf("item has %d values, the model takes %d", len(item), m.NumData())
+		}
+		return m.ClassName(m.Classify(item)), nil
+	}
+	for _, item := range [][]float64{{1, 1, 0}, {0, 1, 0}, {1, 0}} {
+		class, err := classify(item)
+		if err != nil {
+			fmt.Println("error:", err)
+			continue
+		}
+		fmt.Println(class)
+	}
+	// Output:
+	// one
+	// zero
+	// error: item has 2 values, the model takes 3
+}

@@ -12,6 +12,14 @@ import (
 // Model is a loaded bundle ready for use. Its methods are safe for concurrent use and do
 // not allocate once warm when the caller supplies dst (scratch buffers come from a pool).
 // Calling a method that does not fit the model's kind (Classify on an NMF, …) panics.
+//
+// Lengths are the caller's contract, as in gonum's mat: a data item has NumData values, a
+// code NumCodes, and a dst that is not nil has the length of the result (NumClasses for
+// Scores, NumCodes for Encode, NumData for Decode and Reconstruct). A wrong length is a
+// programming error and panics with a message that names both lengths. A program that takes
+// items from outside (a request body, a file) checks them against NumData or NumCodes
+// before the call and answers a wrong one with an error of its own; see the example of
+// NumData.
 type Model struct {
 	b    *format.Bundle
 	net  *Network
@@ -70,7 +78,8 @@ func (m *Model) Network() *Network { return m.net }
 // NMF is the model's NMF evaluator (nil unless Kind is KindNMF).
 func (m *Model) NMF() *NMF { return m.nmf }
 
-// NumData is the length of a data item (input pixels).
+// NumData is the length of a data item (input pixels): the item of Classify, Scores,
+// Encode and Reconstruct, and the result of Decode and Reconstruct.
 func (m *Model) NumData() int {
 	if m.nmf != nil {
 		return m.nmf.d
@@ -78,10 +87,17 @@ func (m *Model) NumData() int {
 	return len(m.net.data)
 }
 
-// NumClasses is the number of class nodes of a classifier.
-func (m *Model) NumClasses() int { return len(m.net.class) }
+// NumClasses is the number of class nodes of a classifier, the length of Scores' result
+// (0 for the other kinds).
+func (m *Model) NumClasses() int {
+	if m.nmf != nil {
+		return 0
+	}
+	return len(m.net.class)
+}
 
-// NumCodes is the code length of an autoencoder, a generator or an NMF.
+// NumCodes is the code length of an autoencoder, a generator or an NMF: the code that
+// Decode takes and Encode returns (0 for a classifier).
 func (m *Model) NumCodes() int {
 	if m.nmf != nil {
 		return m.nmf.c
@@ -109,6 +125,7 @@ func out(dst []float64, n int) []float64 {
 }
 
 // Classify returns the class (index into the class nodes and ClassNames) of one item.
+// It panics unless len(item) == NumData().
 func (m *Model) Classify(item []float64) int {
 	m.need(format.KindClassifier)
 	s := m.pool.Get().(*state)
@@ -119,7 +136,7 @@ func (m *Model) Classify(item []float64) int {
 }
 
 // Scores writes the class scores y − b of one item into dst (allocated when nil) and
-// returns it.
+// returns it. It panics unless len(item) == NumData() and dst is nil or NumClasses() long.
 func (m *Model) Scores(dst, item []float64) []float64 {
 	m.need(format.KindClassifier)
 	dst = out(dst, len(m.net.class))
@@ -139,20 +156,34 @@ func (m *Model) ClassName(c int) string {
 }
 
 // ClassifyBatch classifies items[i] into dst[i] (allocated when nil), splitting the batch
-// across GOMAXPROCS goroutines.
+// across GOMAXPROCS goroutines. It panics unless every item is NumData() long and dst is
+// nil or as long as items; it checks the whole batch first, in the caller's goroutine, so
+// that the panic can be recovered there.
 func (m *Model) ClassifyBatch(dst []int, items [][]float64) []int {
 	m.need(format.KindClassifier)
 	if dst == nil {
 		dst = make([]int, len(items))
 	}
 	if len(dst) != len(items) {
-		panic("infer: ClassifyBatch: dst and items differ in length")
+		panic(fmt.Sprintf("infer: ClassifyBatch: dst has %d entries for %d items", len(dst), len(items)))
 	}
+	checkRows("ClassifyBatch", "item", items, m.NumData())
 	m.parallel(len(items), func(s *state, i int) {
 		m.net.Forward(s.x, s.y, items[i])
 		dst[i] = m.net.Class(s.y)
 	})
 	return dst
+}
+
+// checkRows panics unless every row has n values. The batch methods check their whole
+// input before they split the work: a panic in one of their goroutines would end the
+// program, where one in the caller's goroutine can be recovered (as net/http does).
+func checkRows(method, what string, rows [][]float64, n int) {
+	for i, r := range rows {
+		if len(r) != n {
+			panic(fmt.Sprintf("infer: %s: %s %d has %d values, want %d", method, what, i, len(r), n))
+		}
+	}
 }
 
 // parallel runs fn for i in [0, n) on up to GOMAXPROCS goroutines, each with its own state.
@@ -183,7 +214,8 @@ func (m *Model) parallel(n int, fn func(s *state, i int)) {
 }
 
 // Encode writes the code of a data item (the code-node values of its forward pass) into
-// dst (allocated when nil). For an NMF model it is the NMF encoding.
+// dst (allocated when nil). For an NMF model it is the NMF encoding. It panics unless
+// len(item) == NumData() and dst is nil or NumCodes() long.
 func (m *Model) Encode(dst, item []float64) []float64 {
 	if m.nmf != nil {
 		return m.nmf.Encode(dst, item)
@@ -199,7 +231,8 @@ func (m *Model) Encode(dst, item []float64) []float64 {
 
 // Decode writes the data-node values that a code decodes to into dst (allocated when
 // nil): the code item's feed-around from the code layer to the data layer. For an NMF
-// model it is the reconstruction W·code.
+// model it is the reconstruction W·code. It panics unless len(code) == NumCodes() and dst
+// is nil or NumData() long.
 func (m *Model) Decode(dst, code []float64) []float64 {
 	if m.nmf != nil {
 		return m.nmf.Reconstruct(dst, code)
@@ -214,7 +247,8 @@ func (m *Model) Decode(dst, code []float64) []float64 {
 }
 
 // Reconstruct writes D(E(item)) into dst (allocated when nil): the data item's
-// feed-around back to the data layer, f(y − b) there. For NMF, W·Encode(item).
+// feed-around back to the data layer, f(y − b) there. For NMF, W·Encode(item). It panics
+// unless len(item) == NumData() and dst is nil or NumData() long.
 func (m *Model) Reconstruct(dst, item []float64) []float64 {
 	if m.nmf != nil {
 		return m.nmf.ReconstructItem(dst, item)
@@ -228,21 +262,30 @@ func (m *Model) Reconstruct(dst, item []float64) []float64 {
 	return dst
 }
 
-// DecodeBatch decodes codes[i] into dst[i] (allocated when nil) across GOMAXPROCS goroutines.
+// DecodeBatch decodes codes[i] into dst[i] (allocated when nil) across GOMAXPROCS
+// goroutines. It panics unless every code is NumCodes() long and dst is nil or holds as
+// many rows of NumData() values; like ClassifyBatch it checks them all before it starts.
 func (m *Model) DecodeBatch(dst, codes [][]float64) [][]float64 {
+	if m.nmf == nil {
+		m.need(format.KindAutoencoder, format.KindGenerator)
+	}
 	if dst == nil {
 		dst = make([][]float64, len(codes))
 		for i := range dst {
 			dst[i] = make([]float64, m.NumData())
 		}
 	}
+	if len(dst) != len(codes) {
+		panic(fmt.Sprintf("infer: DecodeBatch: dst has %d rows for %d codes", len(dst), len(codes)))
+	}
+	checkRows("DecodeBatch", "code", codes, m.NumCodes())
+	checkRows("DecodeBatch", "dst row", dst, m.NumData())
 	if m.nmf != nil {
 		for i := range codes {
 			m.nmf.Reconstruct(dst[i], codes[i])
 		}
 		return dst
 	}
-	m.need(format.KindAutoencoder, format.KindGenerator)
 	m.parallel(len(codes), func(s *state, i int) {
 		m.net.ForwardCode(s.x, s.y, codes[i])
 		Gather(dst[i], s.x, m.net.data)

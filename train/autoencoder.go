@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
@@ -18,6 +19,10 @@ type AutoencoderSettings struct {
 	// section 6.3.2; 2ⁿ, n for the binary encoding of 6.3.1); Code is the code layer's index.
 	Sizes []int
 	Code  int
+	// Graph, if set, is the cyclic graph to train instead (a net file's, ReadAutoencoderNet),
+	// and Sizes and Code are ignored: the autoencoder's Sizes become the net file's counts of
+	// data, encoder hidden, code and decoder hidden nodes, and Code 2.
+	Graph *Graph
 
 	NetworkConfig         // Ω, activation (step or zigmoid with margin Δ), workers
 	Beta          float64 // RRR step β; 0 means 1
@@ -69,8 +74,15 @@ func NewAutoencoder(s AutoencoderSettings) (*Autoencoder, error) {
 	if s.CodeBatch < 0 || s.DataBatch < 0 {
 		return nil, fmt.Errorf("%w: batch sizes %d data and %d codes", ErrSettings, s.DataBatch, s.CodeBatch)
 	}
-	g, err := LayeredAutoencoder(s.Code, s.Sizes...)
-	if err != nil {
+	var g *Graph
+	var err error
+	if s.Graph != nil {
+		g = s.Graph
+		if s.Sizes, err = netCounts(g); err != nil {
+			return nil, err
+		}
+		s.Code = 2
+	} else if g, err = LayeredAutoencoder(s.Code, s.Sizes...); err != nil {
 		return nil, err
 	}
 	rng := NewRand(s.Seed)
@@ -130,53 +142,48 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 	if N == 0 || D != a.Sizes[0] || len(data.Data) != N*D {
 		return nil, fmt.Errorf("train: %d×%d data for an autoencoder with %d data nodes", N, D, a.Sizes[0])
 	}
-	batch := a.s.DataBatch
-	if batch <= 0 || batch > N {
-		batch = N
-	}
-	order := make([]int, N)
-	buf := make([]float64, batch*D)
-	start, secs0 := time.Now(), a.secs
-	var out []AutoEpochStats
-	epochs := max(a.s.Epochs, 1)
-	total, done := (epochs-a.epoch)*(N/batch), 0
-	for ep := a.epoch + 1; ep <= epochs; ep++ {
+	l := newEpochLoop(N, a.s.DataBatch, a.s.Epochs)
+	l.epoch = a.epoch + 1
+	l.settings = Settings{Beta: a.s.Beta, Tol: a.s.Tol, MaxIter: a.s.IterPerBatch}
+	// Each epoch's order and code draws depend on its own stream only (epochRand), so that a
+	// run resumed at an epoch's start repeats an unbroken one.
+	l.shuffle = func(ep int, order []int) {
 		a.rng = epochRand(a.s.Seed, ep)
-		for i := range order { // each epoch's order depends on its stream only
+		for i := range order {
 			order[i] = i
 		}
 		a.rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		st := AutoEpochStats{Epoch: ep}
-		nb := 0
-		for b0 := 0; b0+batch <= N; b0 += batch {
-			for r := 0; r < batch; r++ {
-				copy(buf[r*D:(r+1)*D], data.Row(order[b0+r]))
-			}
-			var first float64
-			sts, err := a.Batch(ctx, buf, batch, func(i int, e float64) {
-				if i == 1 {
-					first = e
-				}
-			})
-			if err != nil {
-				return out, err
-			}
-			if sts.Stop == StopCancelled {
-				return out, ctx.Err()
-			}
-			st.DataErr += a.net.DataErr()
-			if a.s.CodeBatch > 0 {
-				st.CodeErr += a.net.CodeErr()
-			}
-			st.ErrStart += first
-			st.ErrStop += sts.Err
-			st.Iterations += sts.Iterations
-			nb++
-			if done++; a.s.OnBatch != nil {
-				a.s.OnBatch(done, total)
-			}
+	}
+	buf := make([]float64, l.batch*D)
+	l.start = func(rows []int) (Iterator, error) {
+		for r, k := range rows {
+			copy(buf[r*D:(r+1)*D], data.Row(k))
 		}
-		inv := 1 / float64(nb)
+		return a.net, a.net.SetIDEBatch(buf, len(rows), a.s.CodeBatch, a.rng)
+	}
+	start, secs0 := time.Now(), a.secs
+	var out []AutoEpochStats
+	total, done := (l.epochs-a.epoch)*l.batches(), 0
+	var st AutoEpochStats // the epoch in progress
+	l.done = func(ep int, _ []int, sts Status, first float64) error {
+		if st.Epoch != ep {
+			st = AutoEpochStats{Epoch: ep}
+		}
+		a.work += sts.Work
+		st.DataErr += a.net.DataErr()
+		if a.s.CodeBatch > 0 {
+			st.CodeErr += a.net.CodeErr()
+		}
+		st.ErrStart += first
+		st.ErrStop += sts.Err
+		st.Iterations += sts.Iterations
+		if done++; a.s.OnBatch != nil {
+			a.s.OnBatch(done, total)
+		}
+		return nil
+	}
+	l.epochDone = func(ep int) error {
+		inv := 1 / float64(l.batches())
 		st.DataErr *= inv
 		st.CodeErr *= inv
 		st.ErrStart *= inv
@@ -192,14 +199,41 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 		if a.s.OnEpoch != nil {
 			a.s.OnEpoch(st)
 		}
+		return nil
 	}
-	return out, nil
+	err := l.run(ctx) // before out is read: the epochs append to it
+	return out, err
 }
 
-// Format returns the trained network for the bundle format (compact cyclic layered form; a
-// copy of the weights and biases).
+// Format returns the trained network for the bundle format (a copy of the weights and
+// biases): the compact cyclic layered form, or the general form for a graph of
+// AutoencoderSettings.Graph.
 func (a *Autoencoder) Format() (*format.Network, error) {
+	if a.s.Graph != nil {
+		return FormatNetwork(a.Graph, a.net.act, a.net.omega, 0, slices.Clone(a.net.wA), slices.Clone(a.net.bB))
+	}
 	return FormatAutoencoder(a.Graph, a.Sizes, a.Code, a.net.act, a.net.omega, a.net.wA, a.net.bB)
+}
+
+// netCounts returns the node counts of an autoencoder graph in the net file's order: data,
+// encoder hidden, code, decoder hidden (an error when the nodes are not numbered so).
+func netCounts(g *Graph) ([]int, error) {
+	order := []Role{Data, Hidden, Code, Hidden}
+	counts := make([]int, len(order))
+	b := 0
+	for j, r := range g.Roles {
+		for b < len(order) && r != order[b] {
+			b++
+		}
+		if b == len(order) {
+			return nil, fmt.Errorf("%w: node %d (%v) breaks the autoencoder's node order data, hidden, code, hidden", ErrGraph, j, r)
+		}
+		counts[b]++
+	}
+	if counts[0] == 0 || counts[2] == 0 {
+		return nil, fmt.Errorf("%w: an autoencoder needs data and code nodes (has %d and %d)", ErrGraph, counts[0], counts[2])
+	}
+	return counts, nil
 }
 
 // Encode writes the codes of rows data items (rows×|D|) into dst (rows×|C|) with the current

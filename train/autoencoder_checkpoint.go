@@ -37,6 +37,9 @@ var ErrCheckpoint = errors.New("unusable checkpoint")
 func (a *Autoencoder) settingMap() map[string]float64 {
 	m := map[string]float64{"omega": a.net.omega, "beta": a.s.Beta, "iter": float64(a.s.IterPerBatch),
 		"data_batch": float64(a.s.DataBatch), "code_batch": float64(a.s.CodeBatch), "seed": float64(a.s.Seed), "tol": a.s.Tol}
+	if a.s.Graph != nil { // a net file's graph: its edges matter, not only its counts
+		m["graph"] = float64(graphHash(a.Graph) >> 11) // exact in a float64
+	}
 	switch f := a.net.act.(type) {
 	case Step:
 		m["step"] = f.Delta
@@ -116,4 +119,20 @@ func readCheckpoint(r io.Reader) (*AutoencoderCheckpoint, error) {
 		return nil, fmt.Errorf("%w: not an autoencoder checkpoint (magic %q)", ErrCheckpoint, c.Magic)
 	}
 	return &c, nil
+}
+
+// graphHash fingerprints a graph's roles and edges (FNV-1a over their numbers).
+func graphHash(g *Graph) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(v int) { h = (h ^ uint64(v)) * 1099511628211 }
+	for _, r := range g.Roles {
+		mix(int(r))
+	}
+	for _, v := range g.InStart {
+		mix(v)
+	}
+	for _, v := range g.Src {
+		mix(v)
+	}
+	return h
 }

@@ -2,9 +2,12 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -158,6 +161,18 @@ type ClassifierSettings struct {
 	// the class each was last projected to (its label, another class, or Exempted). The
 	// slices are reused: read them, do not keep them.
 	OnBatch func(epoch int, items, assigned []int)
+
+	// Checkpoint, if set, receives the run's state after every epoch (to save it); an error
+	// from it stops the run.
+	Checkpoint func(*ClassifierCheckpoint) error
+	// Resume, if set, is a checkpoint of a run on the same training data with the same graph
+	// and settings (Epochs may differ); training goes on from it and gives exactly the
+	// result of an unbroken run (see ClassifierCheckpoint for the one condition).
+	Resume *ClassifierCheckpoint
+	// Interrupt, when closed, stops the run after the batch in progress: TrainClassifier then
+	// returns ErrInterrupted with a result that holds the consensus classifier so far, the
+	// epochs completed and a Checkpoint to resume from.
+	Interrupt <-chan struct{}
 }
 
 // EpochStats are the per-epoch figures of the reference programs' table (section 5.4).
@@ -197,6 +212,8 @@ type ClassifierResult struct {
 	Work         int64
 	Elapsed      time.Duration
 	Stop         Stop // why the last batch stopped
+	// Checkpoint is set when the run was interrupted: the state to resume from.
+	Checkpoint *ClassifierCheckpoint
 }
 
 // GWMs is the total work in giga-weight-multiplies.
@@ -238,7 +255,8 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 	if cfg.Workers == 0 && batch*g.Edges() < 1<<15 {
 		cfg.Workers = 1
 	}
-	rng := NewRand(s.Seed)
+	src := newPCG(s.Seed)
+	rng := rand.New(src)
 	net, err := NewNetwork(g, cfg, rng)
 	if err != nil {
 		return nil, err
@@ -255,92 +273,122 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 
 	res := &ClassifierResult{}
 	start := time.Now()
-	order := make([]int, N)
-	for i := range order {
-		order[i] = i
-	}
 	buf := make([]float64, batch*D)
 	lab := make([]int, batch)
 	pred := make([]int, batch)
-	iter := 0
-	var first, last float64
-	nIt := 0
-	settings := Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch, Trace: func(i int, e float64) {
-		if i == 1 {
-			first = e
-		}
-		last = e
-		nIt = i
-		if s.Trace != nil {
-			s.Trace(iter+i, e)
-		}
-	}}
 	model := net.Classifier()
-	for ep := 1; ep <= epochs; ep++ {
+	var (
+		secs0      float64 // wall time of a restored run before this call
+		checkpoint func() *ClassifierCheckpoint
+		setting    = classifierSetting(net, s, batch)
+		hash       = dataHash(trainSet)
+	)
+	l := newEpochLoop(N, batch, epochs)
+	l.settings = Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch, Trace: s.Trace}
+	l.shuffle = func(_ int, order []int) {
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		st := EpochStats{Epoch: ep}
-		nb := 0
-		final := ep == epochs
-		if final {
-			res.Flagged = res.Flagged[:0]
+	}
+	l.start = func(rows []int) (Iterator, error) {
+		for r, k := range rows {
+			copy(buf[r*D:(r+1)*D], trainSet.X.Row(k))
+			lab[r] = trainSet.Labels[k]
 		}
-		for b0 := 0; b0+batch <= N; b0 += batch {
-			for r := 0; r < batch; r++ {
-				copy(buf[r*D:(r+1)*D], trainSet.X.Row(order[b0+r]))
-				lab[r] = trainSet.Labels[order[b0+r]]
+		return net, net.SetBatch(buf, lab, batch)
+	}
+	var st EpochStats // the epoch in progress
+	l.done = func(ep int, rows []int, sts Status, first float64) error {
+		if st.Epoch != ep {
+			st = EpochStats{Epoch: ep}
+			if ep == epochs {
+				res.Flagged = res.Flagged[:0]
 			}
-			if err := net.SetBatch(buf, lab, batch); err != nil {
-				return nil, err
+		}
+		st.Iterations += sts.Iterations
+		res.Work += sts.Work
+		res.Stop = sts.Stop
+		st.ErrStart += first
+		st.ErrStop += sts.Err
+		model.Predict(pred, buf, batch)
+		wrong := 0
+		for r, p := range pred {
+			if p != lab[r] {
+				wrong++
 			}
-			sts, err := Solve(ctx, net, settings)
-			if err != nil {
-				return nil, err
-			}
-			iter += sts.Iterations
-			st.Iterations += sts.Iterations
-			res.Work += sts.Work
-			res.Stop = sts.Stop
-			if sts.Stop == StopCancelled {
-				return nil, ctx.Err()
-			}
-			if sts.Stop == StopDiverged {
-				return nil, fmt.Errorf("train: RRR diverged in epoch %d (RRR_err %v after %d iterations)", ep, sts.Err, nIt)
-			}
-			st.ErrStart += first
-			st.ErrStop += last
-			model.Predict(pred, buf, batch)
-			wrong := 0
-			for r, p := range pred {
-				if p != lab[r] {
-					wrong++
+		}
+		st.BatchErr += float64(wrong) / float64(batch)
+		if s.OnBatch != nil {
+			s.OnBatch(ep, rows, net.Assignments())
+		}
+		if ep == epochs {
+			for r, a := range net.Assignments() {
+				if a != lab[r] {
+					res.Flagged = append(res.Flagged, Flagged{Item: rows[r], Label: lab[r], Assigned: a})
 				}
 			}
-			st.BatchErr += float64(wrong) / float64(batch)
-			if s.OnBatch != nil {
-				s.OnBatch(ep, order[b0:b0+batch], net.Assignments())
-			}
-			if final {
-				for r, a := range net.Assignments() {
-					if a != lab[r] {
-						res.Flagged = append(res.Flagged, Flagged{Item: order[b0+r], Label: lab[r], Assigned: a})
-					}
-				}
-			}
-			nb++
 		}
-		st.ErrStart /= float64(nb)
-		st.ErrStop /= float64(nb)
-		st.BatchErr /= float64(nb)
+		return nil
+	}
+	l.epochDone = func(int) error {
+		nb := float64(l.batches())
+		st.ErrStart /= nb
+		st.ErrStop /= nb
+		st.BatchErr /= nb
 		st.TrainErr = model.ErrorRate(trainSet.X, trainSet.Labels)
 		st.TestErr = model.ErrorRate(testSet.X, testSet.Labels)
 		st.GWMs = float64(res.Work) * 1e-9
-		st.Seconds = time.Since(start).Seconds()
+		st.Seconds = secs0 + time.Since(start).Seconds()
 		res.Epochs = append(res.Epochs, st)
 		if s.OnEpoch != nil {
 			s.OnEpoch(st)
 		}
+		if s.Checkpoint != nil {
+			return s.Checkpoint(checkpoint())
+		}
+		return nil
 	}
-	res.Elapsed = time.Since(start)
+	checkpoint = func() *ClassifierCheckpoint {
+		c := &ClassifierCheckpoint{Roles: slices.Clone(g.Roles), InStart: slices.Clone(g.InStart), Src: slices.Clone(g.Src),
+			Setting: setting, Items: N, DataHash: hash, Epoch: l.epoch, Next: l.next, Iter: l.iter, Work: res.Work,
+			Seconds: secs0 + time.Since(start).Seconds(), Order: slices.Clone(l.order), History: slices.Clone(res.Epochs),
+			Flagged: slices.Clone(res.Flagged), W: slices.Clone(net.wA), B: slices.Clone(net.bB)}
+		if l.next > 0 {
+			c.Partial = st
+		}
+		c.Rand, _ = src.MarshalBinary() // never fails
+		return c
+	}
+	if c := s.Resume; c != nil {
+		if err := restoreClassifier(c, g, setting, N, hash, len(net.classes)); err != nil {
+			return nil, err
+		}
+		if err := src.UnmarshalBinary(c.Rand); err != nil {
+			return nil, fmt.Errorf("%w: random state: %v", ErrCheckpoint, err)
+		}
+		copy(net.wA, c.W)
+		copy(net.bB, c.B)
+		copy(l.order, c.Order)
+		l.epoch, l.next, l.iter = c.Epoch, c.Next, c.Iter
+		res.Work, res.Epochs, res.Flagged, secs0 = c.Work, slices.Clone(c.History), slices.Clone(c.Flagged), c.Seconds
+		if c.Next > 0 {
+			st = c.Partial
+			st.Epoch = c.Epoch
+		}
+	}
+	l.interrupt = s.Interrupt
+	if err := l.run(ctx); errors.Is(err, ErrInterrupted) {
+		res.Elapsed = time.Duration((secs0 + time.Since(start).Seconds()) * float64(time.Second))
+		res.Checkpoint = checkpoint()
+		c, cerr := NewClassifier(g, slices.Clone(net.wA), slices.Clone(net.bB), net.omega, net.act)
+		if cerr != nil {
+			return nil, cerr
+		}
+		res.Classifier = c
+		return res, err
+	} else if err != nil {
+		return nil, err
+	}
+	order := l.order
+	res.Elapsed = time.Duration((secs0 + time.Since(start).Seconds()) * float64(time.Second))
 	c, err := NewClassifier(g, append([]float64(nil), net.wA...), append([]float64(nil), net.bB...), net.omega, net.act)
 	if err != nil {
 		return nil, err
@@ -375,4 +423,36 @@ func modelFlagged(c *Classifier, set dataset.Labelled, order []int, batch int, r
 		}
 	}
 	return out
+}
+
+// restoreClassifier checks that checkpoint c fits the run about to start: the same graph,
+// settings and training data, a position on a batch boundary, flagged items with the
+// network's classes.
+func restoreClassifier(c *ClassifierCheckpoint, g *Graph, setting map[string]float64, items int, hash uint64, classes int) error {
+	if !c.sameGraph(g) {
+		return fmt.Errorf("%w: it holds a graph of %d nodes and %d edges, not this run's (%d nodes, %d edges)", ErrCheckpoint, len(c.Roles), len(c.Src), g.Nodes(), g.Edges())
+	}
+	for k, v := range setting {
+		if got, ok := c.Setting[k]; !ok || got != v {
+			return fmt.Errorf("%w: setting %s is %v there, %v in this run", ErrCheckpoint, k, c.Setting[k], v)
+		}
+	}
+	if len(c.Setting) != len(setting) {
+		return fmt.Errorf("%w: settings %v, this run has %v", ErrCheckpoint, c.Setting, setting)
+	}
+	if len(c.W) != g.Edges() || len(c.B) != g.Nodes() || len(c.Order) != items || c.Epoch < 1 || len(c.History) != c.Epoch-1 {
+		return fmt.Errorf("%w: %d weights, %d biases, %d items in order and %d epochs of history at epoch %d", ErrCheckpoint, len(c.W), len(c.B), len(c.Order), len(c.History), c.Epoch)
+	}
+	if c.Items != items || c.DataHash != hash {
+		return fmt.Errorf("%w: taken on other training data (%d items there, %d here)", ErrCheckpoint, c.Items, items)
+	}
+	if batch := int(setting["batch"]); c.Next%batch != 0 || c.Next+batch > items {
+		return fmt.Errorf("%w: position %d is not the start of a batch of %d in %d items", ErrCheckpoint, c.Next, batch, items)
+	}
+	for _, f := range c.Flagged {
+		if f.Label >= classes || f.Assigned >= classes {
+			return fmt.Errorf("%w: flagged item %d has class %d or %d; the network has %d classes", ErrCheckpoint, f.Item, f.Label, f.Assigned, classes)
+		}
+	}
+	return nil
 }

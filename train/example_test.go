@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/train"
@@ -121,4 +123,62 @@ func ExampleTrainFilter() {
 	// Output:
 	// genuine rejected (tn): 0
 	// fakes accepted within the allowance: true
+}
+
+// A classifier run stopped between two batches (Interrupt, as Ctrl-C does in lwl-train)
+// returns a checkpoint; a run resumed from it ends with the weights of an unbroken run.
+func ExampleTrainClassifier_resume() {
+	tr, te, _ := dataset.Majority(2, 1)
+	settings := func() train.ClassifierSettings {
+		return train.ClassifierSettings{Hidden: []int{26}, NetworkConfig: train.NetworkConfig{Omega: 2, Workers: 1},
+			IterPerBatch: 10, BatchSize: 128, Epochs: 2, Seed: 1}
+	}
+	whole, _ := train.TrainClassifier(context.Background(), tr, te, settings())
+
+	s := settings()
+	stop := make(chan struct{})
+	s.Interrupt = stop
+	s.OnBatch = func(epoch int, _, _ []int) {
+		if epoch == 2 {
+			close(stop) // after the first batch of epoch 2
+			s.OnBatch = nil
+		}
+	}
+	part, err := train.TrainClassifier(context.Background(), tr, te, s)
+	fmt.Println(err)
+	// part.Checkpoint.WriteFile(path) saves it; train.ReadClassifierCheckpoint(path) reads it.
+	s = settings()
+	s.Resume = part.Checkpoint
+	rest, _ := train.TrainClassifier(context.Background(), tr, te, s)
+	fmt.Println("stopped in epoch", part.Checkpoint.Epoch, "after item", part.Checkpoint.Next)
+	fmt.Println("same weights:", slices.Equal(whole.Classifier.Weights, rest.Classifier.Weights))
+	// Output:
+	// train: interrupted between batches
+	// stopped in epoch 2 after item 128
+	// same weights: true
+}
+
+// WriteNet writes a graph as a net file of the reference programs (here what their
+// completenet 3 2 2 writes); ReadClassifierNet and ParseClassifierNet read one back.
+func ExampleWriteNet() {
+	g, _ := train.Layered(3, 2, 2)
+	var b strings.Builder
+	train.WriteNet(&b, g)
+	fmt.Print(b.String())
+	back, err := train.ParseClassifierNet(strings.NewReader(b.String()), "example.net")
+	fmt.Println(back.Nodes(), "nodes,", back.Edges(), "edges,", err)
+	_, err = train.ParseClassifierNet(strings.NewReader("3 2 2  3 3 0 1 2  4 3 0 1 7"), "bad.net")
+	fmt.Println(err)
+	// Output:
+	// 3 2 2
+	// 3 3
+	// 0 1 2
+	// 4 3
+	// 0 1 2
+	// 5 2
+	// 3 4
+	// 6 2
+	// 3 4
+	// 7 nodes, 10 edges, <nil>
+	// bad.net: record 2 (node 4): in-edge from node 7; the nodes are 0..6
 }

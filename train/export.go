@@ -42,26 +42,37 @@ func FormatNetwork(g *Graph, act Activation, omega, margin float64, w, b []float
 	if len(g.NodesOf(Code)) > 0 {
 		dataAct, dataDelta = fa, delta
 	}
-	groups := []format.Group{
-		{Name: "data", Activation: dataAct, Delta: dataDelta},
-		{Name: "hidden", Activation: fa, Delta: delta},
-		{Name: "code", Activation: fa, Delta: delta},
-		{Name: "class", Activation: format.ActNone, Delta: margin},
+	// One group per role, in the order data, hidden, code, class; a bundle holds only the
+	// groups its nodes use (a classifier has no code group).
+	byRole := [...]struct {
+		role  format.Role
+		group format.Group
+	}{
+		Data:   {format.RoleData, format.Group{Name: "data", Activation: dataAct, Delta: dataDelta}},
+		Hidden: {format.RoleHidden, format.Group{Name: "hidden", Activation: fa, Delta: delta}},
+		Code:   {format.RoleCode, format.Group{Name: "code", Activation: fa, Delta: delta}},
+		Class:  {format.RoleClass, format.Group{Name: "class", Activation: format.ActNone, Delta: margin}},
+	}
+	var used [len(byRole)]bool
+	for j, r := range g.Roles {
+		if int(r) >= len(byRole) {
+			return nil, fmt.Errorf("train: node %d has role %v", j, r)
+		}
+		used[r] = true
+	}
+	var groups []format.Group
+	var groupOf [len(byRole)]int
+	for r := range byRole {
+		if used[r] {
+			groupOf[r] = len(groups)
+			groups = append(groups, byRole[r].group)
+		}
 	}
 	n := &format.Network{Nodes: g.Nodes(), W: w, B: b, Omega: omega, Groups: groups,
 		NodeGroup: make([]int, g.Nodes()), Roles: make([]format.Role, g.Nodes()),
 		From: make([]int, g.Edges()), To: make([]int, g.Edges())}
 	for j, r := range g.Roles {
-		switch r {
-		case Data:
-			n.NodeGroup[j], n.Roles[j] = 0, format.RoleData
-		case Hidden:
-			n.NodeGroup[j], n.Roles[j] = 1, format.RoleHidden
-		case Code:
-			n.NodeGroup[j], n.Roles[j] = 2, format.RoleCode
-		case Class:
-			n.NodeGroup[j], n.Roles[j] = 3, format.RoleClass
-		}
+		n.NodeGroup[j], n.Roles[j] = groupOf[r], byRole[r].role
 		for e := g.InStart[j]; e < g.InStart[j+1]; e++ {
 			n.From[e], n.To[e] = g.Src[e], j
 		}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/lwl-go/lwl/format"
@@ -116,5 +117,48 @@ func TestFormatAutoencoderForwardAgrees(t *testing.T) {
 	}
 	if _, err := FormatAutoencoder(g, []int{6, 4, 3, 4}, code, ReLU{}, 1, make([]float64, g.Edges()), make([]float64, g.Nodes())); err == nil {
 		t.Error("mismatched sizes: no error")
+	}
+}
+
+// A bundle holds only the activation groups its nodes use: a classifier (the generator's
+// fake/genuine filter among them) has no code group, a network without hidden nodes no
+// hidden group, and the roles keep their order data, hidden, code, class.
+func TestFormatNetworkGroupsUsed(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		g    *Graph
+		want []string
+	}{
+		{"classifier", mustLayered(t, 5, 7, 6, 3), []string{"data", "hidden", "class"}},
+		{"no hidden layer", mustLayered(t, 5, 2), []string{"data", "class"}},
+		{"non-layered", nonLayered(t), []string{"data", "hidden", "class"}},
+		{"autoencoder", mustAutoencoder(t, 2, 6, 4, 3, 5), []string{"data", "hidden", "code"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, b := make([]float64, tc.g.Edges()), make([]float64, tc.g.Nodes())
+			fn, err := FormatNetwork(tc.g, Step{Delta: 0.3}, 1, 0.1, w, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, gr := range fn.Groups {
+				names = append(names, gr.Name)
+			}
+			if !slices.Equal(names, tc.want) {
+				t.Fatalf("groups %q, want %q", names, tc.want)
+			}
+			nodes := make([]int, len(fn.Groups))
+			for j, gi := range fn.NodeGroup {
+				nodes[gi]++
+				if name, role := fn.Groups[gi].Name, fn.Roles[j].String(); name != role {
+					t.Errorf("node %d (%s) is in group %q", j, role, name)
+				}
+			}
+			for gi, k := range nodes {
+				if k == 0 {
+					t.Errorf("group %q has no nodes", fn.Groups[gi].Name)
+				}
+			}
+		})
 	}
 }

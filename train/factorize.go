@@ -45,9 +45,10 @@ type Factorization struct {
 func (f *Factorization) GWMs() float64 { return float64(f.Work) * 1e-9 }
 
 // NewRand returns the PCG generator that every seeded function of this package uses.
-func NewRand(seed uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
+func NewRand(seed uint64) *rand.Rand { return rand.New(newPCG(seed)) }
+
+// newPCG is NewRand's source, for the trainers that save and restore its state.
+func newPCG(seed uint64) *rand.PCG { return rand.NewPCG(seed, seed^0x9e3779b97f4a7c15) }
 
 // Factorize finds non-negative W (cols×Rank) and X (rows×Rank) with Y ≈ X·Wᵀ for the
 // row-major rows×cols matrix y, by RRR on the constraints of section 4.1.
@@ -81,62 +82,56 @@ func Factorize(ctx context.Context, y []float64, rows, cols int, s FactorizeSett
 
 	f := &Factorization{Rows: rows, D: cols, C: cfg.Rank}
 	start := time.Now()
-	order := make([]int, rows)
-	for i := range order {
-		order[i] = i
-	}
-	buf := make([]float64, batch*cols)
-	iter := 0
-	settings := Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch}
-	if s.Trace != nil {
-		settings.Trace = func(i int, e float64) { s.Trace(iter+i, e) }
-	}
 	exact := batch == rows && epochs == 1
 	codes := make([]float64, rows*cfg.Rank)
-	for ep := 1; ep <= epochs; ep++ {
-		if !exact {
+	buf := make([]float64, batch*cols)
+	var ref *Reference
+	l := newEpochLoop(rows, batch, epochs)
+	l.settings = Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch, Trace: s.Trace}
+	if !exact {
+		l.shuffle = func(_ int, order []int) {
 			rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
 		}
-		for b := 0; b+batch <= rows; b += batch {
-			for r := 0; r < batch; r++ {
-				copy(buf[r*cols:(r+1)*cols], y[order[b+r]*cols:(order[b+r]+1)*cols])
-			}
-			if err := n.SetBatch(buf, batch); err != nil {
-				return nil, err
-			}
-			var it Iterator = n
-			var ref *Reference
-			if s.Gamma != 0 && s.Gamma != 1 {
-				ref = NewReference(n.Problem(), n.State(), s.Gamma)
-				it = ref
-			}
-			st, err := Solve(ctx, it, settings)
-			if ref != nil {
-				n.SetState(ref.Z)
-			}
-			if err != nil {
-				return nil, err
-			}
-			iter += st.Iterations
-			f.Work += st.Work
-			f.Stop, f.RRRErr = st.Stop, st.Err
-			if st.Stop == StopCancelled {
-				return nil, ctx.Err()
-			}
+	}
+	l.start = func(items []int) (Iterator, error) {
+		for r, k := range items {
+			copy(buf[r*cols:(r+1)*cols], y[k*cols:(k+1)*cols])
 		}
+		if err := n.SetBatch(buf, batch); err != nil {
+			return nil, err
+		}
+		if s.Gamma != 0 && s.Gamma != 1 {
+			ref = NewReference(n.Problem(), n.State(), s.Gamma)
+			return ref, nil
+		}
+		return n, nil
+	}
+	l.solved = func() {
+		if ref != nil {
+			n.SetState(ref.Z)
+		}
+	}
+	l.done = func(_ int, _ []int, st Status, _ float64) error {
+		f.Work += st.Work
+		f.Stop, f.RRRErr = st.Stop, st.Err
+		return nil
+	}
+	l.epochDone = func(ep int) error {
 		if exact {
 			copy(codes, n.Codes())
-			f.ReconErr = n.ReconErr(y, codes, rows)
-		} else {
-			if err := n.Encode(codes, y, rows); err != nil {
-				return nil, err
-			}
-			f.ReconErr = n.ReconErr(y, codes, rows)
+		} else if err := n.Encode(codes, y, rows); err != nil {
+			return err
 		}
+		f.ReconErr = n.ReconErr(y, codes, rows)
 		if s.OnEpoch != nil {
 			s.OnEpoch(ep, f.ReconErr)
 		}
+		return nil
 	}
+	if err := l.run(ctx); err != nil {
+		return nil, err
+	}
+	iter := l.iter
 	f.Iterations = iter
 	f.Elapsed = time.Since(start)
 	f.Features = append([]float64(nil), n.Features()...)

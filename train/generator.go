@@ -125,45 +125,41 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 	for i := nf; i < N; i++ {
 		labels[i] = 1
 	}
-	order := make([]int, N)
-	for i := range order {
-		order[i] = i
-	}
 	buf, lab, pred := make([]float64, batch*C), make([]int, batch), make([]int, batch)
 	var work int64
 	var out []FilterEpoch
 	model := net.Classifier()
 	start := time.Now()
-	for ep := 1; ep <= max(s.Epochs, 1); ep++ {
+	l := newEpochLoop(N, batch, s.Epochs)
+	l.settings = Settings{Beta: s.Beta, MaxIter: s.IterPerBatch}
+	l.shuffle = func(_ int, order []int) {
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		st := FilterEpoch{Epoch: ep}
-		nb := 0
-		for b0 := 0; b0+batch <= N; b0 += batch {
-			for r := 0; r < batch; r++ {
-				copy(buf[r*C:(r+1)*C], all[order[b0+r]*C:(order[b0+r]+1)*C])
-				lab[r] = labels[order[b0+r]]
-			}
-			if err := net.SetBatch(buf, lab, batch); err != nil {
-				return nil, out, err
-			}
-			sts, err := Solve(ctx, net, Settings{Beta: s.Beta, MaxIter: s.IterPerBatch})
-			if err != nil {
-				return nil, out, err
-			}
-			if sts.Stop == StopCancelled {
-				return nil, out, ctx.Err()
-			}
-			work += sts.Work
-			st.ErrStop += sts.Err
-			model.Predict(pred, buf, batch)
-			fp, tn := rates(pred, lab)
-			st.BatchFP += fp
-			st.BatchTN += tn
-			nb++
+	}
+	l.start = func(rows []int) (Iterator, error) {
+		for r, k := range rows {
+			copy(buf[r*C:(r+1)*C], all[k*C:(k+1)*C])
+			lab[r] = labels[k]
 		}
-		st.ErrStop /= float64(nb)
-		st.BatchFP /= float64(nb)
-		st.BatchTN /= float64(nb)
+		return net, net.SetBatch(buf, lab, batch)
+	}
+	var st FilterEpoch // the epoch in progress
+	l.done = func(ep int, _ []int, sts Status, _ float64) error {
+		if st.Epoch != ep {
+			st = FilterEpoch{Epoch: ep}
+		}
+		work += sts.Work
+		st.ErrStop += sts.Err
+		model.Predict(pred, buf, batch)
+		fp, tn := rates(pred, lab)
+		st.BatchFP += fp
+		st.BatchTN += tn
+		return nil
+	}
+	l.epochDone = func(int) error {
+		nb := float64(l.batches())
+		st.ErrStop /= nb
+		st.BatchFP /= nb
+		st.BatchTN /= nb
 		st.FP, st.TN = codeRates(model, genuine, fake, C)
 		st.TestFP, st.TestTN = codeRates(model, s.TestGenuine, s.TestFake, C)
 		st.GWMs = float64(work) * 1e-9
@@ -172,6 +168,10 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		if s.OnEpoch != nil {
 			s.OnEpoch(st)
 		}
+		return nil
+	}
+	if err := l.run(ctx); err != nil {
+		return nil, out, err
 	}
 	c, err := NewClassifier(g, append([]float64(nil), net.wA...), append([]float64(nil), net.bB...), s.Omega, ReLU{})
 	return c, out, err

@@ -22,17 +22,15 @@ import (
 
 	"github.com/lwl-go/lwl/generate"
 	"github.com/lwl-go/lwl/internal/imgrid"
+	"github.com/lwl-go/lwl/internal/progress"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stdout)))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, progress.IsTerminal(os.Stdout)))
 }
 
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
+// run is lwl-gen with its arguments and outputs; it returns the exit status: 0 on success
+// (and for -h), 1 when the work fails, 2 for a mistake on the command line.
 func run(args []string, stdout, stderr io.Writer, stdoutIsTerminal bool) int {
 	fs := flag.NewFlagSet("lwl-gen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -66,12 +64,14 @@ func run(args []string, stdout, stderr io.Writer, stdoutIsTerminal bool) int {
 		fmt.Fprintf(stderr, "lwl-gen: need -n ≥ 1, -scale ≥ 1, -cols ≥ 0 and -format png or csv\n")
 		return 2
 	}
-	if *outFmt == "png" && stdoutIsTerminal {
-		return fail("refusing to write a PNG to a terminal; redirect the output (lwl-gen model.lwlb > samples.png) or use -format csv")
-	}
+	// The bundle is read and checked first, so that a missing or wrong file is reported as
+	// such whatever stdout is.
 	g, err := generate.Load(fs.Arg(0))
 	if err != nil {
 		return fail("%s: %v", fs.Arg(0), err)
+	}
+	if *outFmt == "png" && stdoutIsTerminal {
+		return fail("refusing to write a PNG to a terminal; redirect the output (lwl-gen model.lwlb > samples.png) or use -format csv")
 	}
 	r, err := g.Generate(generate.Options{N: *n, Seed: *seed, NoFilter: *nofilter, MaxDraws: *maxDraws})
 	if err != nil {

@@ -82,7 +82,17 @@ func TestErrors(t *testing.T) {
 		{[]string{filepath.Join(dir, "missing.lwlb")}, false, 1, "no such file"},
 		{[]string{corrupt}, false, 1, "checksum"},
 		{[]string{"../../format/testdata/majority3.lwlb"}, false, 1, "classifier, not a generator"},
+		// The bundle is checked before the output: a terminal does not hide the real error.
+		{[]string{filepath.Join(dir, "missing.lwlb")}, true, 1, "no such file"},
+		{[]string{corrupt}, true, 1, "checksum"},
+		{[]string{"../../format/testdata/majority3.lwlb"}, true, 1, "classifier, not a generator"},
+		// 0 for help, 2 for a mistake on the command line, as flag.ExitOnError would.
+		{[]string{"-h"}, true, 0, "usage: lwl-gen"},
+		{[]string{"-help"}, false, 0, "Flags:"},
+		{[]string{"-nosuchflag", gen}, false, 2, "flag provided but not defined: -nosuchflag"},
+		{[]string{"-n", "many", gen}, false, 2, "invalid value"},
 		{[]string{}, false, 2, "usage"},
+		{[]string{gen, gen}, false, 2, "usage"},
 		{[]string{"-n", "0", gen}, false, 2, "-n ≥ 1"},
 		{[]string{"-format", "jpeg", gen}, false, 2, "png or csv"},
 	} {

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +37,11 @@ errstop (mean first and last RRR_err of the epoch's batches), batch_err, train_e
 test_err. The class of an item is the class node with the largest y − b in a forward pass
 with the consensus weights and biases.
 
+-net FILE trains on the graph of a net file as the reference programs write them (their
+completenet, for instance) instead of the layered graph of -layers; the format is described
+in the README ("Net files"). The graph's nodes are data, hidden and class nodes in that
+order, and the bundle stores it in the general edge-list form.
+
 Compromised data (section 5.3): -ee (or -exempt) exempts that many items per batch from the
 class constraints (32); with -relabel the same number may instead take the class nearest to
 them (33). -fpa is the false-positive allowance of section 6.2 (two classes, 0 = fake).
@@ -50,6 +58,16 @@ epoch (figure 15) and flagged.csv listing them. These are the training iterate's
 decisions in each batch; -json's model_flagged counts instead the items that the trained
 classifier flags when the rule is applied to its forward pass over the final epoch's
 batches (see repro relabel).
+
+Without test data the table's test_err column shows "-" and the JSON summary has
+"test_err": null.
+
+Long runs survive: with -checkpoint FILE a checkpoint is written after every epoch, and
+-resume goes on from it (the same data and flags, -epochs may be larger) with exactly the
+result of an unbroken run, given the same -workers and core count. Ctrl-C (SIGINT) or
+SIGTERM ends the batch in progress, writes the checkpoint (to -checkpoint, or
+classifier.ckpt in -out) and the bundle of the current weights, and prints the command
+that resumes; a second Ctrl-C quits at once.
 `
 
 // classifyFlags are the hyperparameters of section 5, shared by classify and repro.
@@ -62,6 +80,9 @@ type classifyFlags struct {
 	relabel                              bool
 	activation                           string
 	seed                                 uint64
+	// graph, when not nil, is the network read from a net file (classify -net) instead of
+	// the layered graph of -layers.
+	graph *train.Graph
 }
 
 func (f *classifyFlags) register(fs *flag.FlagSet) {
@@ -93,8 +114,8 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 	sizes := append(append([]int{d}, defaultHidden...), classes)
 	f.built = nil
 	if f.arch != "" {
-		if f.layers != "" {
-			return s, nil, &usageError{"give -layers or -arch, not both"}
+		if f.layers != "" || f.graph != nil {
+			return s, nil, &usageError{"give one of -layers, -net and -arch"}
 		}
 		a, err := archFor(f.arch, d, classes, shape)
 		if err != nil {
@@ -114,6 +135,16 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 		if len(sizes) < 2 || sizes[0] != d || sizes[len(sizes)-1] < classes {
 			return s, nil, &usageError{fmt.Sprintf("-layers %q: the data have %d inputs and %d classes", f.layers, d, classes)}
 		}
+	}
+	if f.graph != nil {
+		if f.layers != "" {
+			return s, nil, &usageError{"-net and -layers exclude each other"}
+		}
+		d0, h, c := len(f.graph.NodesOf(train.Data)), len(f.graph.NodesOf(train.Hidden)), len(f.graph.NodesOf(train.Class))
+		if d0 != d || c < classes {
+			return s, nil, fmt.Errorf("the net file's graph has %d data and %d class nodes; the data have %d inputs and %d classes", d0, c, d, classes)
+		}
+		sizes = []int{d0, h, c}
 	}
 	if f.epochs <= 0 || f.iter <= 0 || f.batch <= 0 {
 		return s, nil, &usageError{"-epochs, -iter and -batch must be positive"}
@@ -145,11 +176,12 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 	case count > 0:
 		rule.Mode, rule.Count = train.ClassExempt, count
 	}
-	var g *train.Graph
+	g := f.graph
 	var ties *train.Ties
 	if f.built != nil {
 		g, ties = f.built.Graph, f.built.Ties
-	} else {
+	}
+	if g == nil {
 		var err error
 		if g, err = train.Layered(sizes...); err != nil {
 			return s, nil, &usageError{err.Error()}
@@ -188,7 +220,7 @@ type classifyResult struct {
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", classifyUsage+"\n"+train.ArchSyntax+"\n", stderr)
 	var cf classifyFlags
-	cf.register(fs)
+	cf.register(fs.FlagSet)
 	majority := fs.Int("majority", 0, "train on majority-gate data of this circuit depth (section 5.5.1)")
 	dataSeed := fs.Uint64("data-seed", 1, "seed of the majority circuit and split")
 	mnist := fs.Int("mnist", 0, "train on the first N MNIST training items, test on the first N test items")
@@ -203,17 +235,26 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&idx.testLabels, "test-idx-labels", "", "test labels for -test-idx-images")
 	out := fs.String("out", "classify-out", "directory for the output files")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	ckptPath := fs.String("checkpoint", "", "write a checkpoint here after every epoch (on Ctrl-C: classifier.ckpt in -out)")
+	resume := fs.Bool("resume", false, "go on from the checkpoint (-checkpoint, or classifier.ckpt in -out)")
+	netPath := fs.String("net", "", "the network graph from a net file of the reference programs (as completenet writes them) instead of -layers")
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return &usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	savePath := *ckptPath
+	if savePath == "" {
+		savePath = filepath.Join(*out, "classifier.ckpt")
 	}
 	trainSet, testSet, hidden, shape, err := loadClassifyData(*majority, *dataSeed, *mnist, *csvPath, *testCSV, *reftext, *testRef, idx)
 	if err != nil {
 		return err
 	}
 	classes := max(trainSet.Classes, testSet.Classes, 2)
+	if *netPath != "" {
+		if cf.graph, err = train.ReadClassifierNet(*netPath); err != nil {
+			return err
+		}
+	}
 	s, sizes, err := cf.settings(trainSet.X.Cols, classes, hidden, shape)
 	if err != nil {
 		return err
@@ -227,23 +268,62 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
+	var restored []train.EpochStats
+	if *resume {
+		c, err := train.ReadClassifierCheckpoint(savePath)
+		if err != nil {
+			return err
+		}
+		s.Resume, restored = c, c.History
+		fmt.Fprintf(stderr, "resuming from %s: epoch %d, item %d of %d (%.4g GWMs, %.0fs so far)\n",
+			savePath, c.Epoch, c.Next, c.Items, float64(c.Work)*1e-9, c.Seconds)
+	}
 	series := make([]float64, 0, 1<<16)
-	s.Trace = func(_ int, e float64) {
+	firstIter := 0 // run-wide number of the first iteration in series
+	s.Trace = func(i int, e float64) {
+		if firstIter == 0 {
+			firstIter = i
+		}
 		if len(series) < 1<<22 {
 			series = append(series, e)
 		}
 	}
 	tw := newTable(stdout)
 	tw.row("epoch", "GWMs", "iterations", "errstart", "errstop", "batch_err", "train_err", "test_err")
-	bar := progress.New(stderr, "epoch", cf.epochs, time.Second)
-	s.OnEpoch = func(st train.EpochStats) {
+	row := func(st train.EpochStats) {
 		tw.row(fmt.Sprint(st.Epoch), fmt.Sprintf("%.4g", st.GWMs), fmt.Sprint(st.Iterations), fmt.Sprintf("%.4g", st.ErrStart),
-			fmt.Sprintf("%.4g", st.ErrStop), fmt.Sprintf("%.4f", st.BatchErr), fmt.Sprintf("%.4f", st.TrainErr), fmt.Sprintf("%.4f", st.TestErr))
-		bar.Add(1, fmt.Sprintf("train_err %.4f test_err %.4f", st.TrainErr, st.TestErr))
+			fmt.Sprintf("%.4g", st.ErrStop), fmt.Sprintf("%.4f", st.BatchErr), fmt.Sprintf("%.4f", st.TrainErr), fmtErr(st.TestErr))
 	}
-	res, err := train.TrainClassifier(ctx, trainSet, testSet, s)
+	for _, st := range restored {
+		row(st)
+	}
+	bar := progress.New(stderr, "epoch", cf.epochs, time.Second)
+	bar.Add(min(len(restored), cf.epochs), "")
+	s.OnEpoch = func(st train.EpochStats) {
+		row(st)
+		bar.Add(1, fmt.Sprintf("train_err %.4f test_err %s", st.TrainErr, fmtErr(st.TestErr)))
+	}
+	if *ckptPath != "" {
+		s.Checkpoint = func(c *train.ClassifierCheckpoint) error { return c.WriteFile(*ckptPath) }
+	}
+	// The first SIGINT or SIGTERM (ctx's cancellation) ends the run after the batch in
+	// progress; the batches themselves run on a context that the signal does not cancel. A
+	// signal that came while the data loaded stops the run before its first batch, with a
+	// checkpoint of the starting point.
+	interrupt := make(chan struct{})
+	s.Interrupt = interrupt
+	stopWatch := context.AfterFunc(ctx, func() {
+		signal.Reset(os.Interrupt) // a second Ctrl-C quits at once
+		bar.Printf("interrupted: finishing the batch in progress, then writing %s (Ctrl-C again quits at once)\n", savePath)
+		close(interrupt)
+	})
+	defer stopWatch()
+	res, err := train.TrainClassifier(context.WithoutCancel(ctx), trainSet, testSet, s)
 	bar.Finish()
 	tw.flush()
+	if errors.Is(err, train.ErrInterrupted) {
+		return saveInterrupted(res, savePath, args, *ckptPath == "", *out, series, firstIter, trainSet, testSet, shape, cf, sizes, stderr)
+	}
 	if err != nil {
 		return err
 	}
@@ -261,11 +341,11 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			r.Relabeled = append(r.Relabeled, [2]int{f.Item, f.Assigned})
 		}
 	}
-	if err := writeClassifyOutputs(*out, res, series, trainSet, shape, cf, sizes); err != nil {
+	if err := writeClassifyOutputs(*out, res, series, firstIter, trainSet, shape, cf, sizes, classifyMetrics(res, last)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "train_err %.4f  test_err %.4f  GWMs %.4g  seconds %.2f  flagged %d\nwrote %s\n",
-		last.TrainErr, last.TestErr, res.GWMs(), res.Elapsed.Seconds(), len(res.Flagged), *out)
+	fmt.Fprintf(stdout, "train_err %.4f  test_err %s  GWMs %.4g  seconds %.2f  flagged %d\nwrote %s\n",
+		last.TrainErr, fmtErr(last.TestErr), res.GWMs(), res.Elapsed.Seconds(), len(res.Flagged), *out)
 	if *asJSON {
 		return printJSON(stdout, r)
 	}
@@ -364,11 +444,75 @@ func readRefTextFile(path string) (dataset.Labelled, error) {
 	return dataset.ReadRefText(f, path)
 }
 
-func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []float64, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int) error {
+// fmtErr formats an error rate for the table, "-" when there is none (no test data).
+func fmtErr(v float64) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// classifyMetrics are the bundle's metrics of a finished run: the last epoch's figures
+// (test_err only with test data) and the run's work and time.
+func classifyMetrics(res *train.ClassifierResult, last train.EpochStats) map[string]float64 {
+	m := map[string]float64{"train_err": last.TrainErr, "batch_err": last.BatchErr, "gwms": res.GWMs(), "seconds": res.Elapsed.Seconds()}
+	if !math.IsNaN(last.TestErr) {
+		m["test_err"] = last.TestErr
+	}
+	return m
+}
+
+// interruptedError is the outcome of a classify run stopped by a signal: the checkpoint and
+// the bundle are written, and the message says how to go on.
+type interruptedError struct{ msg string }
+
+func (e *interruptedError) Error() string { return e.msg }
+func (e *interruptedError) Unwrap() error { return train.ErrInterrupted }
+
+// saveInterrupted writes the checkpoint and the outputs of an interrupted run (the bundle
+// holds the consensus weights after the last whole batch, its metrics measured on them now)
+// and returns the error that tells the user how to resume.
+func saveInterrupted(res *train.ClassifierResult, path string, args []string, addCkptFlag bool, out string, series []float64, firstIter int,
+	tr, te dataset.Labelled, shape []int, cf classifyFlags, sizes []int, stderr io.Writer) error {
+	c := res.Checkpoint
+	if err := c.WriteFile(path); err != nil {
+		return fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
+	}
+	m := map[string]float64{"train_err": res.Classifier.ErrorRate(tr.X, tr.Labels), "gwms": res.GWMs(), "seconds": res.Elapsed.Seconds()}
+	if te.X.Rows > 0 {
+		m["test_err"] = res.Classifier.ErrorRate(te.X, te.Labels)
+	}
+	if err := writeClassifyOutputs(out, res, series, firstIter, tr, shape, cf, sizes, m); err != nil {
+		return fmt.Errorf("interrupted; wrote checkpoint %s, but not the outputs: %w", path, err)
+	}
+	resume := []string{"lwl-train", "classify"}
+	for _, a := range args {
+		if a != "-resume" && a != "--resume" && a != "-resume=true" {
+			resume = append(resume, shellQuote(a))
+		}
+	}
+	if addCkptFlag {
+		resume = append(resume, "-checkpoint", shellQuote(path))
+	}
+	resume = append(resume, "-resume")
+	fmt.Fprintf(stderr, "interrupted in epoch %d after %d of its %d items (train_err now %.4f): wrote %s and %s\nresume with:\n\t%s\n",
+		c.Epoch, c.Next, c.Items, m["train_err"], path, filepath.Join(out, "classifier.lwlb"), strings.Join(resume, " "))
+	return &interruptedError{fmt.Sprintf("interrupted in epoch %d; resume from %s with -resume", c.Epoch, path)}
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,=:+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []float64, firstIter int, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int, metrics map[string]float64) error {
 	if err := atomicfile.Write(filepath.Join(dir, "rrr_err.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "iteration,rrr_err")
 		for i, e := range series {
-			fmt.Fprintf(w, "%d,%.6g\n", i+1, e)
+			fmt.Fprintf(w, "%d,%.6g\n", firstIter+i, e)
 		}
 		return nil
 	}); err != nil {
@@ -402,18 +546,49 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 			return err
 		}
 	}
-	b, err := classifierBundle(res, tr, shape, cf, sizes)
+	b, err := classifierBundle(res, tr, shape, cf, sizes, metrics)
 	if err != nil {
 		return err
 	}
 	return format.Save(filepath.Join(dir, "classifier.lwlb"), b)
 }
 
-// classifierBundle converts a trained layered classifier to the bundle format. The layered
-// graph of train.Layered orders edges as format's layered form does (receiving layer,
-// receiving node, sending node), so the weights carry over as they are.
-func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int) (*format.Bundle, error) {
+// classifierBundle converts a trained classifier to the bundle format. The layered graph of
+// train.Layered orders edges as format's layered form does (receiving layer, receiving node,
+// sending node), so the weights carry over as they are; a graph from a net file is saved in
+// the general (edge list) form, and so is a -arch network, with its convolutions described
+// (format 1.1, SPEC.md "Convolutions").
+func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int, metrics map[string]float64) (*format.Bundle, error) {
 	c := res.Classifier
+	var n *format.Network
+	var notes string
+	switch {
+	case cf.built != nil:
+		var err error
+		if n, err = train.FormatArch(cf.built, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases)); err != nil {
+			return nil, err
+		}
+		notes = fmt.Sprintf("-arch %s: %v", cf.arch, cf.built)
+	case cf.graph != nil:
+		var err error
+		n, err = train.FormatNetwork(c.Graph, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases))
+		if err != nil {
+			return nil, err
+		}
+	default:
+		n = layeredClassifier(c, cf, sizes)
+	}
+	n.DataShape = shape
+	return &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
+		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
+			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
+			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
+		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(), Notes: notes,
+	}}, nil
+}
+
+// layeredClassifier is the compact layered form of a classifier on train.Layered(sizes...).
+func layeredClassifier(c *train.Classifier, cf classifyFlags, sizes []int) *format.Network {
 	groups := make([]format.Group, len(sizes))
 	roles := make([]format.Role, len(sizes))
 	for l := range sizes {
@@ -436,26 +611,5 @@ func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []
 	n := format.NewLayered(sizes, false, c.Omega, groups, roles)
 	copy(n.W, c.Weights)
 	copy(n.B, c.Biases)
-	if cf.built != nil { // general form; the convolutions described (SPEC.md, Convolutions)
-		var err error
-		if n, err = train.FormatArch(cf.built, c.Activation, c.Omega, cf.delta, c.Weights, c.Biases); err != nil {
-			return nil, err
-		}
-	}
-	n.DataShape = shape
-	var notes string
-	if cf.built != nil {
-		notes = fmt.Sprintf("-arch %s: %v", cf.arch, cf.built)
-	}
-	last := res.Epochs[len(res.Epochs)-1]
-	metrics := map[string]float64{"train_err": last.TrainErr, "batch_err": last.BatchErr, "gwms": res.GWMs(), "seconds": res.Elapsed.Seconds()}
-	if !math.IsNaN(last.TestErr) {
-		metrics["test_err"] = last.TestErr
-	}
-	return &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
-		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
-			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
-			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
-		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(), Notes: notes,
-	}}, nil
+	return n
 }

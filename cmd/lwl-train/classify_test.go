@@ -93,8 +93,8 @@ func lastTableRow(out, epoch string) string {
 	return row
 }
 
-// Mistakes on the command line exit with status 2 (1 for a flag the flag package rejects)
-// and a message naming the problem, before any training.
+// Mistakes on the command line exit with status 2 and a message naming the problem, before
+// any training.
 func TestClassifyUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -109,11 +109,11 @@ func TestClassifyUsageErrors(t *testing.T) {
 		{[]string{"-majority", "2", "-epochs", "0"}, "must be positive", 2},
 		{[]string{"-majority", "2", "-activation", "tanh"}, "want relu, step or zigmoid", 2},
 		{[]string{"-majority", "2", "-fpa", "0.1", "-relabel"}, "-fpa cannot be combined", 2},
-		{[]string{"-majority", "2", "-nosuchflag"}, "flag provided but not defined", 1},
+		{[]string{"-majority", "2", "-nosuchflag"}, "flag provided but not defined", 2},
 		{[]string{"-majority", "2", "-arch", "conv3x4,dense2"}, "convolutions need image data", 2},
 		{[]string{"-majority", "2", "-arch", "conv3x4"}, "must be dense", 2},
 		{[]string{"-majority", "2", "-arch", "dense5,dense1"}, "the class layer has 1 nodes", 2},
-		{[]string{"-majority", "2", "-arch", "dense5,dense2", "-layers", "13,5,2"}, "not both", 2},
+		{[]string{"-majority", "2", "-arch", "dense5,dense2", "-layers", "13,5,2"}, "give one of -layers, -net and -arch", 2},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"classify", "-out", t.TempDir()}, tc.args...), &stdout, &stderr)
@@ -277,6 +277,24 @@ func TestClassifyConv(t *testing.T) {
 		if !strings.Contains(ins.String(), want) {
 			t.Errorf("inspect lacks %q:\n%s", want, ins.String())
 		}
+	}
+	// One epoch, then a resumed second one, ends where the two-epoch run ended: the
+	// checkpoint restores tied weights onto the graph that -arch rebuilds.
+	ck := filepath.Join(dir, "conv.ckpt")
+	for i, e := range []string{"1", "2"} {
+		a := append(slices.Clone(args), "-epochs", e, "-checkpoint", ck, "-out", filepath.Join(dir, "resumed"))
+		if i == 1 {
+			a = append(a, "-resume")
+		}
+		stdout.Reset()
+		if code := run(a, &stdout, &stderr); code != 0 {
+			t.Fatalf("run %d: exit %d\nstderr: %s", i+1, code, stderr.String())
+		}
+	}
+	var resumed classifyResult
+	lastJSON(t, stdout.String(), &resumed)
+	if resumed.TrainErr != got.TrainErr || *resumed.TestErr != *got.TestErr {
+		t.Errorf("resumed run: train_err %v test_err %v; uninterrupted %v and %v", resumed.TrainErr, *resumed.TestErr, got.TrainErr, *got.TestErr)
 	}
 	f, err := os.Open(filepath.Join(out, "kernels.png"))
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -45,6 +46,11 @@ checkpoint after every epoch (-checkpoint, default OUT.ckpt); with -resume a sto
 goes on from it and ends with the parameters an uninterrupted run would have. -epochs
 larger than the checkpoint's extends a finished run. Progress and ETA go to stderr; with
 -figures DIR the figures 20–23 are written there as PNG.
+
+-net FILE trains the autoencoder on the graph of a net file as the reference programs'
+autonet writes them (data, encoder hidden, code and decoder hidden nodes; see the README,
+"Net files") instead of 784→H→C→H; it has 784 data nodes, and -hidden and -codes do not
+apply. The bundle stores such a graph in the general edge-list form.
 `, stderr)
 	out := fs.String("o", "", "output bundle (required)")
 	items := fs.Int("items", 2000, "MNIST training items (paper 10000)")
@@ -61,7 +67,12 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 	ckpt := fs.String("checkpoint", "", "autoencoder checkpoint file (default OUT.ckpt)")
 	resume := fs.Bool("resume", false, "go on from the checkpoint if it exists")
 	figDir := fs.String("figures", "", "directory for the PNG figures 20–23 (none if empty)")
-	if err := fs.Parse(args); err != nil {
+	netPath := fs.String("net", "", "autoencoder graph from a reference autonet net file instead of 784→H→C→H")
+	if err := fs.parseNoArgs(args); err != nil {
+		return err
+	}
+	graph, err := mnistAutoencoderNet(fs.FlagSet, *netPath, codes)
+	if err != nil {
 		return err
 	}
 	if *out == "" {
@@ -94,7 +105,7 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 	)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	a, err = train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2,
+	a, err = train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2, Graph: graph,
 		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: *zdelta}},
 		Beta:          1, IterPerBatch: 50, DataBatch: 200, CodeBatch: 20, Epochs: *epochs, Seed: *seed,
 		OnBatch: func(done, total int) {
@@ -185,6 +196,10 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 		}
 	}
 	gwm := float64(a.Work())*1e-9 + last.GWMs
+	layersNote := fmt.Sprintf("-hidden %d -codes %d", *hidden, *codes)
+	if graph != nil {
+		layersNote = "-net " + *netPath
+	}
 	// data_err and code_err as the paper reports them: the last epoch's means. A checkpoint
 	// written before epochs were recorded falls back to the final model's errors.
 	final := train.AutoEpochStats{DataErr: dataErr, CodeErr: codeErr}
@@ -200,8 +215,11 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 				"data_err_final_train": dataErr, "data_err_final_test": testDataErr,
 				"fp": last.FP, "tn": last.TN, "test_fp": last.TestFP, "test_tn": last.TestTN, "gwms": gwm,
 				"autoencoder_seconds": a.Seconds(), "filter_seconds": last.Seconds},
-			Notes: fmt.Sprintf("lwl-train generative -items %d -delta %g -epochs %d -hidden %d -codes %d -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
-				*items, *zdelta, *epochs, *hidden, *codes, *fEpochs, *fIter, *fBatch, *fpa, *seed)}}
+			Notes: fmt.Sprintf("lwl-train generative -items %d -delta %g -epochs %d %s -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
+				*items, *zdelta, *epochs, layersNote, *fEpochs, *fIter, *fBatch, *fpa, *seed)}}
+	if graph != nil {
+		delete(b.Provenance.Hyper, "hidden") // the net file gives the layers (Notes)
+	}
 	if err := format.Save(*out, b); err != nil {
 		return err
 	}
@@ -217,6 +235,33 @@ larger than the checkpoint's extends a finished run. Progress and ETA go to stde
 	fmt.Fprintf(stdout, "wrote %s: data_err %.4f code_err %.4f (epoch means); fp %.3f train %.3f test, tn %.3f train %.3f test; %.1f GWMs; autoencoder %.0fs, filter %.0fs, this process %.0fs\n", *out,
 		final.DataErr, final.CodeErr, last.FP, last.TestFP, last.TN, last.TestTN, gwm, a.Seconds(), last.Seconds, time.Since(start).Seconds())
 	return nil
+}
+
+// mnistAutoencoderNet reads the -net file of an MNIST autoencoder command (nil without
+// one): an autoencoder net with 784 data nodes, whose code nodes set *codes. -hidden and
+// -codes cannot be given with it.
+func mnistAutoencoderNet(fs *flag.FlagSet, path string, codes *int) (*train.Graph, error) {
+	if path == "" {
+		return nil, nil
+	}
+	var clash error
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "hidden" || f.Name == "codes" {
+			clash = &usageError{"-net gives the layers: -hidden and -codes do not apply"}
+		}
+	})
+	if clash != nil {
+		return nil, clash
+	}
+	g, err := train.ReadAutoencoderNet(path)
+	if err != nil {
+		return nil, err
+	}
+	if d := len(g.NodesOf(train.Data)); d != 784 {
+		return nil, fmt.Errorf("%s: %d data nodes; MNIST items have 784", path, d)
+	}
+	*codes = len(g.NodesOf(train.Code))
+	return g, nil
 }
 
 // filterFigures writes the fp and tn of the filter epochs (figures 22 and 23).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,10 @@ import (
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/generate"
+	"github.com/lwl-go/lwl/infer"
+	"github.com/lwl-go/lwl/train"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func needMNIST(t *testing.T) {
@@ -105,4 +110,52 @@ func TestGenerativeResumeRefusesOtherCheckpoint(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr.String(), out+".ckpt") || !strings.Contains(stderr.String(), "layers") {
 		t.Errorf("exit %d, stderr %q: want a refusal naming %s.ckpt and its layers", code, stderr.String(), out)
 	}
+}
+
+// generative -net with a net file like autonet -784 -16 4 16 trains, seed for seed, the
+// autoencoder of -hidden 16 -codes 4, and the bundle (general form) generates.
+func TestGenerativeNetFile(t *testing.T) {
+	needMNIST(t)
+	dir := t.TempDir()
+	g, err := train.LayeredAutoencoder(2, 784, 16, 4, 16)
+	require.NoError(t, err)
+	var nb bytes.Buffer
+	require.NoError(t, train.WriteNet(&nb, g))
+	net := filepath.Join(dir, "auto.net")
+	require.NoError(t, os.WriteFile(net, nb.Bytes(), 0o644))
+	small := []string{"generative", "-items", "200", "-test-items", "100", "-epochs", "1",
+		"-filter-epochs", "1", "-filter-iter", "5", "-filter-batch", "200"}
+	layered, fromNet := filepath.Join(dir, "l.lwlb"), filepath.Join(dir, "n.lwlb")
+	runOK(t, append(small, "-hidden", "16", "-codes", "4", "-o", layered)...)
+	runOK(t, append(small, "-net", net, "-o", fromNet)...)
+	a, err := infer.Load(layered)
+	require.NoError(t, err)
+	b, err := infer.Load(fromNet)
+	require.NoError(t, err)
+	te, err := dataset.MNIST(false, 20)
+	require.NoError(t, err)
+	for k := 0; k < te.X.Rows; k++ {
+		require.Equal(t, a.Encode(nil, te.X.Row(k)), b.Encode(nil, te.X.Row(k)), "item %d", k)
+		require.Equal(t, a.Reconstruct(nil, te.X.Row(k)), b.Reconstruct(nil, te.X.Row(k)), "item %d", k)
+	}
+	gen, err := generate.Load(fromNet)
+	require.NoError(t, err)
+	r, err := gen.Generate(generate.Options{N: 3, Seed: 1})
+	require.NoError(t, err)
+	assert.Len(t, r.Images, 3)
+
+	var stderr bytes.Buffer
+	assert.Equal(t, 2, run(append(small, "-net", net, "-codes", "4", "-o", fromNet), io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "-hidden and -codes do not apply")
+
+	// repro mnist-autoencoder takes the same file.
+	repro := []string{"repro", "mnist-autoencoder", "-items", "200", "-iter", "5", "-out", dir, "-json"}
+	var got [2]mnistAutoResult
+	for i, extra := range [][]string{{"-hidden", "16", "-codes", "4"}, {"-net", net}} {
+		out, _ := runOK(t, append(repro, extra...)...)
+		lastJSON(t, out, &got[i])
+	}
+	assert.Equal(t, got[0].DataErr, got[1].DataErr)
+	assert.Equal(t, got[0].CodeErr, got[1].CodeErr)
+	assert.Equal(t, got[0].TestErr, got[1].TestErr)
 }

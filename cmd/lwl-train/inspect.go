@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -88,13 +87,8 @@ type generatorReport struct {
 }
 
 func runInspect(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("inspect", "Usage: lwl-train inspect [-json] model.lwlb\n\nPrints what a bundle holds. Exits with status 1 on a damaged file.\n", stderr)
 	asJSON := fs.Bool("json", false, "print a JSON object instead of text")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: lwl-train inspect [-json] model.lwlb\n\nPrints what a bundle holds. Exits non-zero on a damaged file.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

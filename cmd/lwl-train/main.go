@@ -25,17 +25,48 @@ import (
 type command struct {
 	summary string
 	// run parses args (everything after the command name) and does the work. Results go to
-	// stdout, progress and diagnostics to stderr. A *usageError makes main print the
-	// command's usage and exit with status 2.
+	// stdout, progress and diagnostics to stderr. The error decides the exit status, as
+	// with flag.ExitOnError: nil or flag.ErrHelp (-h) 0, a *usageError (a mistake on the
+	// command line, reported before any work) 2, any other error 1. A command makes its
+	// flags with newFlagSet and returns the error of its Parse (parseNoArgs when it takes
+	// flags only) as it is, which keeps it so.
 	run func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 var commands = map[string]command{}
 
-// usageError reports a mistake in the command line itself.
+// usageError reports a mistake in the command line itself: main prints it and exits with
+// status 2.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
+
+// flagSet is a flag.FlagSet whose Parse reports a malformed command line (an unknown flag,
+// a bad value) as a *usageError, so that it exits with status 2; -h still gives
+// flag.ErrHelp and status 0.
+type flagSet struct{ *flag.FlagSet }
+
+// Parse parses args as flag.FlagSet.Parse does; the flag package has already printed the
+// problem and the usage when it returns an error.
+func (fs flagSet) Parse(args []string) error {
+	err := fs.FlagSet.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return &usageError{err.Error()}
+	}
+	return err
+}
+
+// parseNoArgs is Parse for a command that takes flags only: a stray argument is a
+// *usageError too, rather than ignored while the work runs with the defaults.
+func (fs flagSet) parseNoArgs(args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return &usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	return nil
+}
 
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "lwl-train trains neural networks without loss functions (RRR, Elser's \"Learning Without Loss\").\n\n")

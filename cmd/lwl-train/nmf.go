@@ -61,7 +61,9 @@ func (f *nmfFlags) settings() train.FactorizeSettings {
 	}
 }
 
-func newFlagSet(name, usageText string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns the flags of one command, printing usageText and the flags' defaults
+// for -h or a malformed command line (see flagSet for the exit status).
+func newFlagSet(name, usageText string, stderr io.Writer) flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -69,7 +71,7 @@ func newFlagSet(name, usageText string, stderr io.Writer) *flag.FlagSet {
 		fmt.Fprintln(stderr, "\nFlags:")
 		fs.PrintDefaults()
 	}
-	return fs
+	return flagSet{fs}
 }
 
 const nmfUsage = `Usage: lwl-train nmf [flags] (-csv FILE | -ledm M | -montage)
@@ -107,7 +109,7 @@ type nmfResult struct {
 func runNMF(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("nmf", nmfUsage, stderr)
 	var nf nmfFlags
-	nf.register(fs)
+	nf.register(fs.FlagSet)
 	csvPath := fs.String("csv", "", "factorise the matrix in this CSV file (one data vector per row)")
 	ledm := fs.Int("ledm", 0, "factorise the linear Euclidean distance matrix of this size m")
 	montage := fs.Bool("montage", false, "factorise the synthetic letter montages (section 4.4.2)")

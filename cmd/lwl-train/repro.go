@@ -143,7 +143,7 @@ settings of table 1 (β 0.3; Ω 0.6/0.7/0.8/0.9 and rank 5/6/7/8 for m = 6/8/12/
 	maxGWM := fs.Float64("max-gwm", 0, "give up a run after this much work (0: 25× the paper's mean)")
 	workers := fs.Int("jobs", 0, "runs at a time (0: one per core)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	paper, ok := ledmPaper[*m]
@@ -238,7 +238,7 @@ recon_err and whether the 16 features cover the 16 letter/position parts.
 	epochs := fs.Int("epochs", 30, "passes over the data")
 	workers := fs.Int("jobs", 0, "runs at a time (0: one per core)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *runs <= 0 {

@@ -72,7 +72,7 @@ iterations. Runs go to separate cores.
 	tol := fs.Float64("tol", 1e-10, "stop a run when RRR_err ≤ tol")
 	workers := fs.Int("jobs", 0, "runs at a time (0: one per core)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *n < 1 || *n > 10 || *runs < 1 {
@@ -164,7 +164,12 @@ samples (figure 21 bottom) and the code marginals as histograms (figure 20).
 	zdelta := fs.Float64("delta", 0.4, "zigmoid Δ as in the reference programs: the ramp from 0 to 1 spans z ∈ [−Δ, Δ]")
 	outDir := fs.String("out", ".", "directory for the PNG figures")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	netPath := fs.String("net", "", "autoencoder graph from a reference autonet net file instead of 784→H→C→H (-hidden and -codes do not apply)")
+	if err := fs.parseNoArgs(args); err != nil {
+		return err
+	}
+	graph, err := mnistAutoencoderNet(fs.FlagSet, *netPath, codes)
+	if err != nil {
 		return err
 	}
 	trainSet, err := dataset.MNIST(true, *items)
@@ -175,7 +180,7 @@ samples (figure 21 bottom) and the code marginals as histograms (figure 20).
 	if err != nil {
 		return err
 	}
-	a, err := train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2,
+	a, err := train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2, Graph: graph,
 		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: *zdelta}},
 		Beta:          1, IterPerBatch: *iter, DataBatch: *dataBatch, CodeBatch: *codeBatch, Epochs: *epochs, Seed: *seed,
 		OnEpoch: func(s train.AutoEpochStats) {

@@ -2,9 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 
@@ -40,14 +46,44 @@ type classReproResult struct {
 	PerRun         []classRun `json:"per_run"`
 }
 
+// reproCheckpoints are the -checkpoint and -resume flags of the classifier experiments.
+type reproCheckpoints struct {
+	dir    string
+	resume bool
+}
+
+func (c *reproCheckpoints) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dir, "checkpoint", "", "directory for a checkpoint of every run (runNNN.ckpt), written after each epoch and on Ctrl-C")
+	fs.BoolVar(&c.resume, "resume", false, "go on from the checkpoints in -checkpoint (runs without one start afresh)")
+}
+
+func (c *reproCheckpoints) check() error {
+	if c.resume && c.dir == "" {
+		return &usageError{"-resume needs -checkpoint DIR"}
+	}
+	if c.dir != "" {
+		return os.MkdirAll(c.dir, 0o755)
+	}
+	return nil
+}
+
 // runClassRepro trains runs classifiers (seed+i each) and prints the per-run table and
-// summary. data returns the data of run i.
+// summary. data returns the data of run i. With ck.dir each run keeps a checkpoint there;
+// Ctrl-C ends every run after its batch in progress (saving the checkpoints).
 func runClassRepro(ctx context.Context, name string, runs, jobs int, data func(i int) (dataset.Labelled, dataset.Labelled, error),
-	settings func(i int) train.ClassifierSettings, stdout, stderr io.Writer, asJSON bool) error {
+	settings func(i int) train.ClassifierSettings, ck reproCheckpoints, stdout, stderr io.Writer, asJSON bool) error {
+	if err := ck.check(); err != nil {
+		return err
+	}
 	res := make([]classRun, runs)
 	// Progress counts epochs over all runs, so that a long run shows how far it has got.
 	epochs := settings(0).Epochs
 	bar := progress.New(stderr, "epochs (all runs)", runs*epochs, 0)
+	stopWatch := context.AfterFunc(ctx, func() {
+		signal.Reset(os.Interrupt) // a second Ctrl-C quits at once
+		bar.Printf("interrupted: ending each run after its batch in progress (Ctrl-C again quits at once)\n")
+	})
+	defer stopWatch()
 	err := runParallel(ctx, runs, jobs, func(ctx context.Context, i int) error {
 		tr, te, err := data(i)
 		if err != nil {
@@ -57,7 +93,29 @@ func runClassRepro(ctx context.Context, name string, runs, jobs int, data func(i
 		s.OnEpoch = func(e train.EpochStats) {
 			bar.Add(1, fmt.Sprintf("run %d epoch %d: train_err %.4f test_err %.4f", i+1, e.Epoch, e.TrainErr, e.TestErr))
 		}
-		r, err := train.TrainClassifier(ctx, tr, te, s)
+		path := ""
+		if ck.dir != "" {
+			path = filepath.Join(ck.dir, fmt.Sprintf("run%03d.ckpt", i+1))
+			s.Checkpoint = func(c *train.ClassifierCheckpoint) error { return c.WriteFile(path) }
+		}
+		if ck.resume {
+			c, err := train.ReadClassifierCheckpoint(path)
+			switch {
+			case errors.Is(err, iofs.ErrNotExist):
+			case err != nil:
+				return err
+			default:
+				s.Resume = c
+				bar.Add(min(len(c.History), epochs), "")
+			}
+		}
+		s.Interrupt = ctx.Done()
+		r, err := train.TrainClassifier(context.WithoutCancel(ctx), tr, te, s)
+		if errors.Is(err, train.ErrInterrupted) && path != "" {
+			if werr := r.Checkpoint.WriteFile(path); werr != nil {
+				return werr
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -66,6 +124,12 @@ func runClassRepro(ctx context.Context, name string, runs, jobs int, data func(i
 		return nil
 	}, func(int) {})
 	bar.Finish()
+	if errors.Is(err, train.ErrInterrupted) || (err != nil && ctx.Err() != nil) {
+		if ck.dir == "" {
+			return &interruptedError{"interrupted (no -checkpoint DIR: the runs are lost)"}
+		}
+		return &interruptedError{fmt.Sprintf("interrupted; the runs' checkpoints are in %s: run the same command with -resume to go on", ck.dir)}
+	}
 	if err != nil {
 		return err
 	}
@@ -111,7 +175,9 @@ weights from seed+i. The paper trains up to 1000 epochs; -epochs sets the budget
 	workers := fs.Int("workers", 1, "parallel parts per iteration of one run")
 	jobs := fs.Int("jobs", 0, "runs at a time (0: cores / workers)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	var ck reproCheckpoints
+	ck.register(fs.FlagSet)
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *depth < 1 || *runs <= 0 || *epochs <= 0 {
@@ -134,7 +200,7 @@ weights from seed+i. The paper trains up to 1000 epochs; -epochs sets the budget
 			return train.ClassifierSettings{Hidden: hidden,
 				NetworkConfig: train.NetworkConfig{Omega: 2, Upsilon: 1, Class: train.ClassRule{Margin: d}, Workers: *workers},
 				Beta:          1, IterPerBatch: 100, BatchSize: 128, Epochs: *epochs, Seed: *seed + uint64(i)}
-		}, stdout, stderr, *asJSON)
+		}, ck, stdout, stderr, *asJSON)
 }
 
 func jobsFor(jobs, workers int) int {
@@ -161,7 +227,9 @@ per batch, β 1, Ω 2, Υ 1, Δ 0.7, ee 0.5% (5 exempted items per batch); the p
 	workers := fs.Int("workers", 0, "parallel parts per iteration (0: all cores)")
 	jobs := fs.Int("jobs", 1, "runs at a time")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	var ck reproCheckpoints
+	ck.register(fs.FlagSet)
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *n < 1000 || *runs <= 0 || *epochs <= 0 {
@@ -183,7 +251,7 @@ per batch, β 1, Ω 2, Υ 1, Δ 0.7, ee 0.5% (5 exempted items per batch); the p
 				NetworkConfig: train.NetworkConfig{Omega: 2, Upsilon: 1, Workers: *workers,
 					Class: train.ClassRule{Margin: *delta, Mode: train.ClassExempt, Count: int(math.Round(*ee * 1000))}},
 				Beta: 1, IterPerBatch: 100, BatchSize: 1000, Epochs: *epochs, Seed: *seed + uint64(i)}
-		}, stdout, stderr, *asJSON)
+		}, ck, stdout, stderr, *asJSON)
 }
 
 // relabelResult is the JSON summary of repro relabel. Relabeled and Recovered are the
@@ -237,7 +305,7 @@ Reported (and in -json):
 	seed := fs.Uint64("seed", 1, "seed of the flips and the run")
 	workers := fs.Int("workers", 0, "parallel parts per iteration (0: all cores)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *n < 1000 || !(*flip >= 0 && *flip < 1) || *epochs <= 0 {

@@ -79,7 +79,7 @@ kernels.png beside it.
 	jobs := fs.Int("jobs", 1, "runs at a time")
 	out := fs.String("out", "", "directory for the best run's classifier.lwlb and kernels.png (empty: none)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *n < *batch || *runs <= 0 || *epochs <= 0 || *iter <= 0 || *batch <= 0 {
@@ -169,7 +169,7 @@ func writeConvBest(dir string, r *train.ClassifierResult, run convRun, tr datase
 		return err
 	}
 	cf.seed = run.Seed
-	b, err := classifierBundle(r, tr, []int{28, 28}, cf, cf.built.Sizes)
+	b, err := classifierBundle(r, tr, []int{28, 28}, cf, cf.built.Sizes, classifyMetrics(r, r.Epochs[len(r.Epochs)-1]))
 	if err != nil {
 		return err
 	}

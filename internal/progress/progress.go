@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Bar tracks done/total units of work. It is safe for concurrent use.
@@ -41,14 +43,12 @@ func New(w io.Writer, label string, total int, interval time.Duration) *Bar {
 	return b
 }
 
-// IsTerminal reports whether w is a character device such as a terminal.
+// IsTerminal reports whether w is a file open on a terminal. It asks the terminal driver
+// (golang.org/x/term), so /dev/null and other character devices that are not terminals
+// count as files: `cmd > /dev/null` gets plain lines, not redrawn bars.
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // Add records n more units done, with an optional note (for example the current error).

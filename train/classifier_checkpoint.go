@@ -1,0 +1,267 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/internal/ckpt"
+)
+
+// ClassifierCheckpoint is what a stopped TrainClassifier run goes on from: the consensus
+// weights and biases in full float64 (a bundle stores float32), the random generator's
+// state, the epoch's item order and the position in it (the epoch in progress and its next
+// batch), the figures so far, and what identifies the run (graph, settings, training data),
+// so that a resume with other data or settings is refused. A checkpoint is taken between two
+// batches (at an epoch's end, or where Interrupt stopped the run), and a run resumed from it
+// repeats an unbroken run bit for bit when it runs with the same number of parallel parts
+// (NetworkConfig.Workers, or the same core count): the parts' partial sums are added in a
+// fixed order, but that order depends on how many parts there are.
+type ClassifierCheckpoint struct {
+	Roles   []Role
+	InStart []int // the graph: in-edge offsets per node and edge sources (Graph)
+	Src     []int
+
+	Setting  map[string]float64 // Ω, Υ, class rule, activation, β, tol, RRR_iter, batch, seed
+	Items    int                // training items
+	DataHash uint64             // of the training rows and labels (dataHash)
+
+	Epoch, Next int   // epoch in progress (1-based) and the position of its next batch in Order
+	Iter        int   // RRR iterations so far
+	Work        int64 // weight-multiplies so far
+	Seconds     float64
+	Rand        []byte // the PCG state (rand.PCG.MarshalBinary)
+	Order       []int  // the items in the order of the epoch in progress
+	Partial     EpochStats
+	History     []EpochStats // every whole epoch so far
+	Flagged     []Flagged    // of the final epoch, so far
+	W, B        []float64
+}
+
+const classifierCheckpointKind = "lwl classifier checkpoint"
+
+// maxClassifierCheckpoint bounds the checkpoint files that are read (a 784→1000→10
+// network on all of MNIST is under 15 MB).
+const maxClassifierCheckpoint = 1 << 30
+
+// dataHash fingerprints a training set (FNV-1a over the 64-bit words of the values and the
+// labels).
+func dataHash(set dataset.Labelled) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(v uint64) { h = (h ^ v) * 1099511628211 }
+	mix(uint64(set.X.Rows))
+	mix(uint64(set.X.Cols))
+	for _, v := range set.X.Data[:set.X.Rows*set.X.Cols] {
+		mix(math.Float64bits(v))
+	}
+	for _, l := range set.Labels {
+		mix(uint64(l))
+	}
+	return h
+}
+
+// classifierSetting is the settings of a run that its iterates depend on.
+func classifierSetting(n *Network, s ClassifierSettings, batch int) map[string]float64 {
+	m := map[string]float64{"omega": n.omega, "upsilon": n.cfg.Upsilon, "margin": n.cfg.Class.Margin,
+		"class_mode": float64(n.cfg.Class.Mode), "class_count": float64(n.cfg.Class.Count),
+		"beta": s.Beta, "tol": s.Tol, "iter": float64(s.IterPerBatch), "batch": float64(batch),
+		"seed": float64(s.Seed)}
+	if s.Beta == 0 {
+		m["beta"] = 1
+	}
+	switch f := n.act.(type) {
+	case Step:
+		m["step"] = f.Delta
+	case Zigmoid:
+		m["zigmoid"] = f.Delta
+	case ReLU:
+		m["relu"] = 0
+	default:
+		m["activation "+fmt.Sprintf("%T", f)] = 0
+	}
+	return m
+}
+
+var epochFields = []string{"epoch", "gwms", "iterations", "errstart", "errstop", "batch_err", "train_err", "test_err", "seconds"}
+
+func (e EpochStats) floats() []float64 {
+	return []float64{float64(e.Epoch), e.GWMs, float64(e.Iterations), e.ErrStart, e.ErrStop, e.BatchErr, e.TrainErr, e.TestErr, e.Seconds}
+}
+
+func epochFromFloats(v []float64) EpochStats {
+	return EpochStats{Epoch: int(v[0]), GWMs: v[1], Iterations: int(v[2]), ErrStart: v[3], ErrStop: v[4], BatchErr: v[5], TrainErr: v[6], TestErr: v[7], Seconds: v[8]}
+}
+
+// Encode returns the checkpoint as a file (the container of internal/ckpt).
+func (c *ClassifierCheckpoint) Encode() []byte { return c.writer().Encode() }
+
+// WriteFile saves c to path through a temporary file and a rename, so that an existing
+// checkpoint is never left half written.
+func (c *ClassifierCheckpoint) WriteFile(path string) error { return c.writer().WriteFile(path) }
+
+func (c *ClassifierCheckpoint) writer() *ckpt.Writer {
+	w := ckpt.NewWriter()
+	w.String("kind", classifierCheckpointKind)
+	roles := make([]int, len(c.Roles))
+	for i, r := range c.Roles {
+		roles[i] = int(r)
+	}
+	w.Ints("roles", roles)
+	w.Ints("in_start", c.InStart)
+	w.Ints("src", c.Src)
+	keys := make([]string, 0, len(c.Setting))
+	for k := range c.Setting {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	vals := make([]float64, len(keys))
+	for i, k := range keys {
+		vals[i] = c.Setting[k]
+	}
+	w.String("setting_names", strings.Join(keys, ","))
+	w.Floats("setting_values", vals)
+	w.Int("items", c.Items)
+	w.Ints("data_hash", []int{int(c.DataHash)})
+	w.Ints("position", []int{c.Epoch, c.Next, c.Iter, int(c.Work)})
+	w.Float("seconds", c.Seconds)
+	w.Bytes("rand", c.Rand)
+	w.Ints("order", c.Order)
+	w.Floats("partial", c.Partial.floats())
+	hist := make([]float64, 0, len(c.History)*len(epochFields))
+	for _, e := range c.History {
+		hist = append(hist, e.floats()...)
+	}
+	w.String("history_fields", strings.Join(epochFields, ","))
+	w.Floats("history", hist)
+	fl := make([]int, 0, 3*len(c.Flagged))
+	for _, f := range c.Flagged {
+		fl = append(fl, f.Item, f.Label, f.Assigned)
+	}
+	w.Ints("flagged", fl)
+	w.Floats("w", c.W)
+	w.Floats("b", c.B)
+	return w
+}
+
+// ReadClassifierCheckpoint reads a checkpoint written by WriteFile. Its errors name the file
+// and wrap ErrCheckpoint (or an fs error when the file cannot be opened).
+func ReadClassifierCheckpoint(path string) (*ClassifierCheckpoint, error) {
+	f, err := ckpt.ReadFile(path, maxClassifierCheckpoint)
+	if err != nil && !errors.Is(err, ckpt.ErrFormat) {
+		return nil, err // an fs error names the file
+	}
+	var c *ClassifierCheckpoint
+	if err == nil {
+		c, err = decodeClassifierCheckpoint(f)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %w", path, ErrCheckpoint, err)
+	}
+	return c, nil
+}
+
+// DecodeClassifierCheckpoint decodes a checkpoint held in memory (the bytes of a file that
+// WriteFile wrote).
+func DecodeClassifierCheckpoint(data []byte) (*ClassifierCheckpoint, error) {
+	f, err := ckpt.Decode(data)
+	if err == nil {
+		var c *ClassifierCheckpoint
+		if c, err = decodeClassifierCheckpoint(f); err == nil {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
+}
+
+// decodeClassifierCheckpoint reads the fields and checks that they are consistent with each
+// other: a graph whose edge sources are nodes, one weight per edge and one bias per node, an
+// order that is a permutation of the items, a position inside it, flagged items that exist.
+// Whether the checkpoint fits a run (same graph, data and settings) is Restore's business.
+func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
+	const maxInt = math.MaxInt32
+	if k := f.String("kind"); f.Err() == nil && k != classifierCheckpointKind {
+		return nil, fmt.Errorf("not a classifier checkpoint (kind %.40q)", k)
+	}
+	c := &ClassifierCheckpoint{}
+	roles := f.Ints("roles", -1, int(Data), int(Class))
+	c.InStart = f.Ints("in_start", len(roles)+1, 0, maxInt)
+	c.Src = f.Ints("src", -1, 0, max(len(roles)-1, 0))
+	names := strings.Split(f.String("setting_names"), ",")
+	vals := f.Floats("setting_values", len(names))
+	c.Items = f.Int("items", 1, maxInt)
+	hash := f.Ints("data_hash", 1, math.MinInt, math.MaxInt)
+	pos := f.Ints("position", 4, 0, math.MaxInt)
+	c.Seconds = f.Float("seconds")
+	c.Rand = f.Bytes("rand")
+	c.Order = f.Ints("order", c.Items, 0, c.Items-1)
+	partial := f.Floats("partial", len(epochFields))
+	if hf := f.String("history_fields"); f.Err() == nil && hf != strings.Join(epochFields, ",") {
+		return nil, fmt.Errorf("epoch history has fields %.80q, want %q", hf, strings.Join(epochFields, ","))
+	}
+	hist := f.Floats("history", -1)
+	fl := f.Ints("flagged", -1, Exempted, maxInt)
+	c.W = f.Floats("w", len(c.Src))
+	c.B = f.Floats("b", len(roles))
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	c.Roles = make([]Role, len(roles))
+	for i, r := range roles {
+		c.Roles[i] = Role(r)
+	}
+	if c.InStart[0] != 0 || c.InStart[len(roles)] != len(c.Src) {
+		return nil, fmt.Errorf("in-edge offsets %d…%d for %d edges", c.InStart[0], c.InStart[len(roles)], len(c.Src))
+	}
+	for j := range roles {
+		if c.InStart[j+1] < c.InStart[j] {
+			return nil, fmt.Errorf("in-edge offsets decrease at node %d", j)
+		}
+	}
+	c.Setting = make(map[string]float64, len(names))
+	for i, k := range names {
+		c.Setting[k] = vals[i]
+	}
+	c.DataHash = uint64(hash[0])
+	c.Epoch, c.Next, c.Iter, c.Work = pos[0], pos[1], pos[2], int64(pos[3])
+	if c.Epoch < 1 || c.Next >= c.Items {
+		return nil, fmt.Errorf("position: epoch %d, item %d of %d", c.Epoch, c.Next, c.Items)
+	}
+	seen := make([]bool, c.Items)
+	for _, k := range c.Order {
+		if seen[k] {
+			return nil, fmt.Errorf("the item order repeats item %d", k)
+		}
+		seen[k] = true
+	}
+	c.Partial = epochFromFloats(partial)
+	if len(hist)%len(epochFields) != 0 || len(hist)/len(epochFields) != c.Epoch-1 {
+		return nil, fmt.Errorf("%d values of epoch history at epoch %d", len(hist), c.Epoch)
+	}
+	for i := 0; i < len(hist); i += len(epochFields) {
+		c.History = append(c.History, epochFromFloats(hist[i:i+len(epochFields)]))
+	}
+	if len(fl)%3 != 0 {
+		return nil, fmt.Errorf("%d flagged values, want triples", len(fl))
+	}
+	for i := 0; i < len(fl); i += 3 {
+		if fl[i] < 0 || fl[i] >= c.Items || fl[i+1] < 0 {
+			return nil, fmt.Errorf("flagged item %d with label %d of %d items", fl[i], fl[i+1], c.Items)
+		}
+		c.Flagged = append(c.Flagged, Flagged{Item: fl[i], Label: fl[i+1], Assigned: fl[i+2]})
+	}
+	for _, v := range slices.Concat(c.W, c.B) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("a parameter is %v", v)
+		}
+	}
+	return c, nil
+}
+
+// sameGraph reports whether the checkpoint was taken on g.
+func (c *ClassifierCheckpoint) sameGraph(g *Graph) bool {
+	return slices.Equal(c.Roles, g.Roles) && slices.Equal(c.InStart, g.InStart) && slices.Equal(c.Src, g.Src)
+}
