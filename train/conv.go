@@ -114,6 +114,10 @@ type Arch struct {
 	Specs []LayerSpec
 }
 
+// maxArchEdges bounds the edges of an architecture: 1<<27 edges are 2 GiB of x and w for
+// each item of a batch, so a mistyped -arch fails at once instead of exhausting memory.
+const maxArchEdges = 1 << 27
+
 // BuildArch builds the graph of an architecture on h×w×c data (data nodes first, then each
 // layer's nodes in order; the last layer holds the class nodes). A convolution's output is
 // (in − Kernel)/Stride + 1 positions per side, rounded down; a hidden convolution is then
@@ -151,6 +155,19 @@ func BuildArch(h, w, c int, specs []LayerSpec) (*Arch, error) {
 			shapes[l].h = (out.h-1)*sp.Stride + sp.Kernel
 			shapes[l].w = (out.w-1)*sp.Stride + sp.Kernel
 		}
+	}
+	var edges64 int64 // bounded before anything is allocated
+	for l := 1; l < len(shapes); l++ {
+		in, out := shapes[l-1], shapes[l]
+		nIn, nOut := int64(in.h)*int64(in.w)*int64(in.c), int64(out.h)*int64(out.w)*int64(out.c)
+		fan := nIn
+		if specs[l-1].Kernel > 0 {
+			fan = int64(specs[l-1].Kernel) * int64(specs[l-1].Kernel) * int64(in.c)
+		}
+		if nIn > 1<<24 || nOut > 1<<24 || fan*nOut > maxArchEdges-edges64 {
+			return nil, fmt.Errorf("%w: more than %d edges (layer %d has %d nodes)", ErrGraph, maxArchEdges, l, nOut)
+		}
+		edges64 += fan * nOut
 	}
 	a := &Arch{Specs: append([]LayerSpec(nil), specs...)}
 	var roles []Role

@@ -336,6 +336,8 @@ func TestBuildArchErrors(t *testing.T) {
 		{5, 5, 1, []LayerSpec{{3, 1, 2}}, "class layer must be dense"},
 		{5, 5, 1, []LayerSpec{{0, 0, 4}, {3, 1, 2}, {0, 0, 2}}, "after a dense layer"},
 		{0, 5, 1, []LayerSpec{{0, 0, 2}}, "data of"},
+		{28, 28, 1, []LayerSpec{{0, 0, 1 << 20}, {0, 0, 1 << 20}, {0, 0, 10}}, "more than"},
+		{28, 28, 1, []LayerSpec{{1, 1, 1 << 25}, {0, 0, 10}}, "more than"},
 	} {
 		_, err := BuildArch(tc.h, tc.w, tc.c, tc.specs)
 		errHas(t, err, ErrGraph, tc.msg)
