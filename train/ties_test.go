@@ -421,3 +421,26 @@ func BenchmarkConvIterate(b *testing.B) {
 		})
 	}
 }
+
+// GapByNode splits the next iteration's RRR_err² over the nodes and variables.
+func TestGapByNode(t *testing.T) {
+	a := mustArch(t, 6, 6, 1, "conv3s1x2,dense3")
+	n, err := NewNetwork(a.Graph, NetworkConfig{Omega: 1.5, Class: ClassRule{Margin: 0.3}, Ties: a.Ties, Workers: 1}, NewRand(5))
+	noErr(t, err)
+	defer n.Close()
+	const k = 7
+	d, labels := randomBatch(k, 36, 3, 11)
+	noErr(t, n.SetBatch(d, labels, k))
+	for range 5 {
+		n.Iterate(1)
+	}
+	N := a.Graph.Nodes()
+	x, w, y, b := make([]float64, N), make([]float64, N), make([]float64, N), make([]float64, N)
+	n.GapByNode(x, w, y, b)
+	var s float64
+	for j := range x {
+		s += x[j] + w[j] + y[j] + b[j]
+	}
+	next := n.Iterate(1)
+	check(t, math.Abs(math.Sqrt(s/k)-next) <= 1e-9*next, "gap %v, next RRR_err %v", math.Sqrt(s/k), next)
+}
