@@ -271,7 +271,7 @@ func TestClassifyConv(t *testing.T) {
 	if code := run([]string{"inspect", filepath.Join(out, "classifier.lwlb")}, &ins, &insErr); code != 0 {
 		t.Fatalf("inspect: exit %d: %s", code, insErr.String())
 	}
-	for _, want := range []string{"format 1.1", "edge list with 1 convolutions",
+	for _, want := range []string{"format 1.1", "edge list with 1 convolution,",
 		"conv      8×8×1 → kernel 3×3 stride 1, 2 channels → 6×6×2 (18 weights and 2 biases shared by 648 edges)",
 		"notes       -arch conv3x2,dense2"} {
 		if !strings.Contains(ins.String(), want) {

@@ -194,6 +194,9 @@ func printNetwork(w io.Writer, label string, n *networkReport) {
 	graph := "edge list"
 	if len(n.Conv) > 0 {
 		graph = fmt.Sprintf("edge list with %d convolutions", len(n.Conv))
+		if len(n.Conv) == 1 {
+			graph = "edge list with 1 convolution"
+		}
 	}
 	if n.Layers != nil {
 		s := make([]string, len(n.Layers))
