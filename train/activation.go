@@ -188,8 +188,12 @@ func (s Zigmoid) Eval(z float64) float64 {
 // outdeg, lemma 4.1) with the activation as side constraint. The activations of this package
 // implement it with their projection inlined, so the network's node pass makes one call per
 // run of nodes instead of an interface call per (item, node); others get a loop over Project.
+//
+// projectFixedRun is ProjectFixed over a run of fixed nodes: for each i, (ya, ba)[i] =
+// ProjectFixed(v[i], y[i], b[i]).
 type runProjector interface {
 	projectRun(xa, ya, ba, xs, y, b, g2 []float64)
+	projectFixedRun(ya, ba, v, y, b []float64)
 }
 
 func runProjectorOf(a Activation) runProjector {
@@ -204,6 +208,36 @@ type anyProjector struct{ a Activation }
 func (p anyProjector) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
 	for i := range xa {
 		xa[i], ya[i], ba[i] = p.a.Project(xs[i]/g2[i], y[i], b[i])
+	}
+}
+
+func (p anyProjector) projectFixedRun(ya, ba, v, y, b []float64) {
+	for i := range ya {
+		ya[i], ba[i] = p.a.ProjectFixed(v[i], y[i], b[i])
+	}
+}
+
+func (ReLU) projectFixedRun(ya, ba, v, y, b []float64) {
+	n := len(ya)
+	ba, v, y, b = ba[:n], v[:n], y[:n], b[:n]
+	for i := range ya {
+		ya[i], ba[i] = ReLU{}.ProjectFixed(v[i], y[i], b[i])
+	}
+}
+
+func (a Step) projectFixedRun(ya, ba, v, y, b []float64) {
+	n := len(ya)
+	ba, v, y, b = ba[:n], v[:n], y[:n], b[:n]
+	for i := range ya {
+		ya[i], ba[i] = stepFixed(a.Delta, v[i], y[i], b[i])
+	}
+}
+
+func (a Zigmoid) projectFixedRun(ya, ba, v, y, b []float64) {
+	n := len(ya)
+	ba, v, y, b = ba[:n], v[:n], y[:n], b[:n]
+	for i := range ya {
+		ya[i], ba[i] = stepFixed(a.Delta, v[i], y[i], b[i])
 	}
 }
 

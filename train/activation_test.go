@@ -165,7 +165,8 @@ func TestActivationProjectFixed(t *testing.T) {
 	}
 }
 
-// The node pass's run projections are the activations' projections, value for value.
+// The node pass's run projections are the activations' projections (and fixed-node
+// projections), value for value.
 func TestProjectRunMatchesProject(t *testing.T) {
 	rng := NewRand(21)
 	const n = 2000
@@ -182,6 +183,17 @@ func TestProjectRunMatchesProject(t *testing.T) {
 			wx, wy, wb := a.Project(xs[i]/g2[i], y[i], b[i])
 			if xa[i] != wx || ya[i] != wy || ba[i] != wb {
 				t.Fatalf("%T node %d: run projection (%v, %v, %v), Project (%v, %v, %v)", a, i, xa[i], ya[i], ba[i], wx, wy, wb)
+			}
+		}
+		v := make([]float64, n) // fixed values: 0, 1 and in between, as data and codes are
+		for i := range v {
+			v[i] = []float64{0, 1, rng.Float64(), -0.5, 1.5}[i%5]
+		}
+		runProjectorOf(a).projectFixedRun(ya, ba, v, y, b)
+		for i := range ya {
+			wy, wb := a.ProjectFixed(v[i], y[i], b[i])
+			if ya[i] != wy || ba[i] != wb {
+				t.Fatalf("%T node %d: fixed run projection (%v, %v), ProjectFixed (%v, %v)", a, i, ya[i], ba[i], wy, wb)
 			}
 		}
 	}

@@ -24,8 +24,10 @@ type NetworkConfig struct {
 // one batch.
 //
 // The search variables are, for item k of the batch, x[k, e] and w[k, e] on every edge and
-// y[k, j] and b[k, j] on every non-data node, stored item-major: x[k·|E| + e] and
-// y[k·N + j] (the y and b entries of data nodes are unused and stay 0).
+// y[k, j] and b[k, j] on every non-data node. y and b are stored item-major, y[k·N + j]
+// (the entries of data nodes are unused and stay 0); x and w in the engine's layout of
+// tiles of four items, each block of edges in rows or side by side by its fan-in
+// (network_layout.go). State returns them item-major, x[k·|E| + e].
 //
 // Set A (26a–g) is the node consensus of x with the data value (data nodes), the activation
 // set (hidden nodes, in the isotropic metric of eqs. 28–30), and the class constraints on
@@ -216,10 +218,14 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 			n.yRuns = append(n.yRuns, [2]int{j, j + 1})
 		}
 	}
-	maxRows, maxIn := 1, 1
+	maxRows, maxIn, maxSrc := 1, 1, 1
 	for _, bl := range n.blocks {
 		maxRows = max(maxRows, bl.rows())
 		maxIn = max(maxIn, bl.c)
+		maxSrc = max(maxSrc, bl.c)
+		if bl.gather {
+			maxSrc = max(maxSrc, bl.edges())
+		}
 	}
 	n.pool = par.New(cfg.Workers)
 	n.pass1, n.pass2, n.warm = n.edgePass, n.nodePass, n.warmPass
@@ -229,7 +235,7 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 		pt.wsum, pt.bsum = make([]float64, lanes*n.E), make([]float64, n.N)
 		m := lanes * maxRows
 		pt.a, pt.b, pt.r, pt.fs, pt.fd = make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
-		pt.xa4, pt.xs4 = make([]float64, lanes*maxIn), make([]float64, lanes*maxIn)
+		pt.xa4, pt.xs4 = make([]float64, lanes*maxSrc), make([]float64, lanes*maxSrc)
 		pt.gx, pt.gs = make([]float64, maxIn), make([]float64, maxIn)
 		pt.rx, pt.rw = make([]float64, maxIn), make([]float64, maxIn)
 	}

@@ -223,13 +223,20 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 	ub := n.u[t*lanes*N+lanes*bl.j0:][:lanes*rows]
 	ws := pt.wsum[lanes*bl.e0:][:lanes*ne]
 	wa := n.wA[bl.e0 : bl.e0+ne]
-	xa4, xs4 := pt.xa4[:lanes*c], pt.xs4[:lanes*c]
+	// The sources' consensus x, lane-interleaved: c values shared by the rows of a layer,
+	// or each gathered row's own c (xaStride c).
+	nsrc, xaStride := c, 0
+	var src []int
+	if bl.gather {
+		nsrc, xaStride, src = ne, c, n.g.Src[bl.e0:bl.e0+ne]
+	}
+	xa4, xs4 := pt.xa4[:lanes*nsrc], pt.xs4[:lanes*nsrc]
 	clear(xa4)
 	clear(xs4)
 	for l := 0; l < m; l++ {
 		xak := n.xA[(k0+l)*N : (k0+l+1)*N]
 		if bl.gather {
-			for i, s := range n.g.Src[bl.e0 : bl.e0+c] {
+			for i, s := range src {
 				xa4[i*lanes+l] = xak[s]
 			}
 		} else {
@@ -249,19 +256,20 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 	}
 	cc := omega * omega / bl.g2
 	var errSum float64
-	f64.ReflectDotsTiled(pt.a, pt.b, xb, wb, xa4, wa, rows, c)
+	f64.ReflectDotsTiled(pt.a, pt.b, xb, wb, xa4, wa, rows, c, xaStride, c)
 	if bilinearRoots(ub, pt.fs, pt.fd, pt.a, pt.b, r, cc) {
 		for i := range rows {
 			for l := 0; l < m; l++ {
 				p := (i*c)*lanes + l
-				e, u := degenerateRow(xb[p:], wb[p:], lanes, xa4[l:], xs4[l:], lanes, wa[i*c:], ws[p:], pt.rx, pt.rw, c, cc, r[i*lanes+l], beta)
+				q := i*xaStride*lanes + l
+				e, u := degenerateRow(xb[p:], wb[p:], lanes, xa4[q:], xs4[q:], lanes, wa[i*c:], ws[p:], pt.rx, pt.rw, c, cc, r[i*lanes+l], beta)
 				errSum += e
 				ub[i*lanes+l] = u
 			}
 		}
 	} else {
 		var e4 [lanes]float64
-		f64.BilinearUpdateTiled(xb, wb, xa4, wa, xs4, ws, pt.fs, pt.fd, rows, c, &n.betas[m], &e4)
+		f64.BilinearUpdateTiled(xb, wb, xa4, wa, xs4, ws, pt.fs, pt.fd, rows, c, xaStride, c, &n.betas[m], &e4)
 		for l := 0; l < m; l++ {
 			errSum += e4[l]
 		}
@@ -271,7 +279,7 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 		k := k0 + l
 		xsk := n.xsum[k*N : (k+1)*N]
 		if bl.gather {
-			for i, s := range n.g.Src[bl.e0 : bl.e0+c] {
+			for i, s := range src {
 				xsk[s] += xs4[i*lanes+l]
 			}
 		} else {
@@ -322,10 +330,16 @@ func (n *Network) nodePass(part int) {
 				fixed, vals = n.codes, n.cv[(k-n.Kd)*CC:(k-n.Kd+1)*CC]
 				runs = &n.runs[2]
 			}
-			for c, j := range fixed {
-				v := vals[c]
-				xak[j] = v
-				yak[j], bak[j] = n.act.ProjectFixed(v, yk[j], bk[j])
+			if f0 := fixed[0]; fixed[len(fixed)-1] == f0+len(fixed)-1 { // a run of nodes
+				f1 := f0 + len(fixed)
+				copy(xak[f0:f1], vals)
+				n.proj.projectFixedRun(yak[f0:f1], bak[f0:f1], vals, yk[f0:f1], bk[f0:f1])
+			} else {
+				for c, j := range fixed {
+					v := vals[c]
+					xak[j] = v
+					yak[j], bak[j] = n.act.ProjectFixed(v, yk[j], bk[j])
+				}
 			}
 		}
 		for _, run := range *runs {

@@ -21,14 +21,19 @@ import "github.com/lwl-go/lwl/internal/asm/f64"
 // A block's in-edges come either from a run of consecutive nodes src0 … src0+c−1 shared by
 // all its rows (a layer of a layered graph), or, for a gathered block, from arbitrary nodes
 // (Graph.Src): the kernels read the sources' consensus x through a small per-block copy
-// (c values, or c×4 in the tiled layout), so gathered rows run the same kernels as layered
-// ones. The roots u of a block's rows live in the same per-tile scheme over nodes (4·N per
-// tile; block rows at 4·j0 …, lane after lane or side by side).
+// (lane-interleaved in the tiled layout, one row after another for gathered rows, which the
+// tiled kernels step through with a row stride), so gathered rows run the same kernels as
+// layered ones, and tiled gathered rows of equal fan-in share a block. The roots u of a
+// block's rows live in the same per-tile scheme over nodes (4·N per tile; block rows at
+// 4·j0 …, lane after lane or side by side).
 //
-// The consensus weights w_A and their per-part sums are indexed by edge. A future tie group
-// (edges sharing one consensus value, as in a convolution) maps to this as a block whose rows
-// share their consensus weights (row stride 0 over w_A) and whose weight sums go to one
-// group slot; the edge variables x, w stay per edge, so the layout above does not change.
+// The consensus weights w_A and their per-part sums are indexed by edge. A weight-tie group
+// (edges sharing one consensus value, as in a convolution: every output position of a
+// filter uses the same c weights) maps onto this as a tiled block whose rows share their
+// consensus weights and weight sums: the tiled kernels take a row stride over w_A and the
+// sums (f64.ReflectDotsTiled, BilinearUpdateTiled: waStride c for own weights, 0 for a
+// shared set), and the reduction then sums the group's rows as it sums the items. The edge
+// variables x, w stay per edge, so the layout above does not change.
 
 // lanes is the number of items side by side in a tile (the kernels' vector width).
 const lanes = f64.Lanes
@@ -36,11 +41,13 @@ const lanes = f64.Lanes
 // tiledBelow is the fan-in below which a block uses the tiled layout: below it the tiled
 // kernels are faster per weight-multiply on the 2-core AMD EPYC machine (README, Speed).
 // A variable so that the benchmarks can move the crossover.
-var tiledBelow = 64
+var tiledBelow = 96
 
 // netBlock is a run of receiving nodes j0 ≤ j < j1 whose in-edges all come from the same c
 // consecutive nodes src0.. in order (a layer of a layered graph), with one g²; or, when
-// gather is set, a single node with arbitrary in-edges. tiled selects its layout.
+// gather is set, nodes with c in-edges each from arbitrary nodes (Graph.Src): one node in the
+// rows layout, a run of nodes of equal fan-in and g² in the tiled layout. tiled selects its
+// layout.
 type netBlock struct {
 	j0, j1, src0, c int
 	e0              int // first in-edge of j0
@@ -57,7 +64,7 @@ type netPart struct {
 	wsum, bsum []float64 // 4·E (the layout's per-tile span) and N sums over this part's items
 	a, b, r    []float64 // per-block scratch: A, B, right-hand sides (4 × max rows)
 	fs, fd     []float64 // the roots' projection factors (4 × max rows)
-	xa4, xs4   []float64 // the sources' consensus x and new-x sums of a block (4 × max in-degree)
+	xa4, xs4   []float64 // the sources' consensus x and new-x sums of a block (4 × its sources)
 	gx, gs     []float64 // gather scratch of the rows layout (max in-degree)
 	rx, rw     []float64 // scratch of the degenerate-root path (max in-degree)
 	err, err2  float64
@@ -99,6 +106,16 @@ func makeBlocks(g *Graph, g2 []float64) []netBlock {
 			}
 		}
 		if !contiguous {
+			// Gathered rows: tiled ones of equal fan-in and g² go together, each row with its own
+			// sources (the kernels' row stride over the sources' copy); rows ones one by one.
+			if m := len(bs); m > 0 && tiled {
+				last := &bs[m-1]
+				if last.gather && last.tiled && last.j1 == j && last.c == c && last.g2 == g2[j] &&
+					last.j1-last.j0 < blockRows(c, true) {
+					last.j1++
+					continue
+				}
+			}
 			bs = append(bs, netBlock{j0: j, j1: j + 1, c: c, e0: lo, gather: true, tiled: tiled, g2: g2[j]})
 			continue
 		}

@@ -237,8 +237,9 @@ func TestLayeredBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	if len(n.blocks) != 2 || n.blocks[0].gather || n.blocks[1].gather || n.blocks[0].j1-n.blocks[0].j0 != 4 || n.blocks[1].c != 4 {
-		t.Fatalf("layered 5-4-3 blocks: %+v", n.blocks)
+	if len(n.blocks) != 2 || n.blocks[0].gather || n.blocks[1].gather || n.blocks[0].j1-n.blocks[0].j0 != 4 || n.blocks[1].c != 4 ||
+		!n.blocks[0].tiled || !n.blocks[1].tiled {
+		t.Fatalf("layered 5-4-3 blocks: %+v; want two tiled blocks (fan-in below tiledBelow)", n.blocks)
 	}
 	// A layer wider than blockEdges is swept in blocks that each fit a core's cache.
 	wide, err := NewNetwork(mustLayered(t, 700, 13, 3), NetworkConfig{}, NewRand(1))
@@ -246,10 +247,21 @@ func TestLayeredBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wide.Close()
-	// blockRows(700) = 8 rows (5600 in-edges), then the layer's other 5, then the class layer.
-	if bs := wide.blocks; len(bs) != 3 || bs[0].c != 700 || bs[0].j1-bs[0].j0 != 8 ||
-		bs[1].c != 700 || bs[1].j0 != bs[0].j1 || bs[1].j1-bs[1].j0 != 5 || bs[2].c != 13 {
+	// blockRows(700) = 8 rows (5600 in-edges), then the layer's other 5, in rows; then the
+	// class layer of fan-in 13, tiled.
+	if bs := wide.blocks; len(bs) != 3 || bs[0].c != 700 || bs[0].j1-bs[0].j0 != 8 || bs[0].tiled ||
+		bs[1].c != 700 || bs[1].j0 != bs[0].j1 || bs[1].j1-bs[1].j0 != 5 || bs[1].tiled || bs[2].c != 13 || !bs[2].tiled {
 		t.Fatalf("layered 700-13-3 blocks: %+v", wide.blocks)
+	}
+	// Gathered rows of equal fan-in and g² share a tiled block, each row with its own sources:
+	// nonLayered's hidden nodes 4 and 5 (3 in-edges, out-degree 3 each).
+	nl, err := NewNetwork(nonLayered(t), NetworkConfig{}, NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nl.Close()
+	if bl := nl.blocks[0]; !bl.gather || !bl.tiled || bl.j0 != 4 || bl.j1 != 6 || bl.c != 3 {
+		t.Fatalf("non-layered first block %+v, want gathered tiled rows 4, 5 of fan-in 3", bl)
 	}
 	for j := 5; j < 12; j++ {
 		w := n.Weights()[g.InStart[j]:g.InStart[j+1]]

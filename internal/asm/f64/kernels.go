@@ -69,18 +69,21 @@ func BilinearUpdateRowsGo(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, b
 
 // ReflectDotsTiledGo is the reference for ReflectDotsTiled, the tiled counterpart of
 // ReflectDotsRows: four items side by side. x and w hold rows×c×4 values (edge i of row j,
-// lane l at (j·c + i)·4 + l), xa the c×4 consensus values of the rows' sources (shared by
-// all rows, lane-interleaved), wa the rows×c consensus weights (shared by all lanes). It
-// stores A and B of row j, lane l in a[j·4 + l] and b[j·4 + l].
-func ReflectDotsTiledGo(a, b, x, w, xa, wa []float64, rows, c int) {
-	xa = xa[:c*Lanes]
+// lane l at (j·c + i)·4 + l). The consensus values of row j's sources are
+// xa[(j·xaStride + i)·4 + l] (lane-interleaved): xaStride = 0 when all rows read the same
+// sources (a layer), c when each row has its own (gathered rows). The consensus weights of
+// row j are wa[j·waStride + i] (shared by all lanes): waStride = c for rows with their own
+// weights, 0 for rows that share one set (a weight-tie group). It stores A and B of row j,
+// lane l in a[j·4 + l] and b[j·4 + l].
+func ReflectDotsTiledGo(a, b, x, w, xa, wa []float64, rows, c, xaStride, waStride int) {
 	for j := 0; j < rows; j++ {
 		var aj, bj [Lanes]float64
 		for i := 0; i < c; i++ {
 			e := j*c + i
-			rw2 := 2 * wa[e]
+			xi := (j*xaStride + i) * Lanes
+			rw2 := 2 * wa[j*waStride+i]
 			for l := 0; l < Lanes; l++ {
-				rx := 2*xa[i*Lanes+l] - x[e*Lanes+l]
+				rx := 2*xa[xi+l] - x[e*Lanes+l]
 				rw := rw2 - w[e*Lanes+l]
 				s, d := rx+rw, rx-rw
 				aj[l] += s * s
@@ -93,20 +96,23 @@ func ReflectDotsTiledGo(a, b, x, w, xa, wa []float64, rows, c int) {
 }
 
 // BilinearUpdateTiledGo is the reference for BilinearUpdateTiled, the tiled counterpart of
-// BilinearUpdateRows (layout of ReflectDotsTiled; fs, fd hold rows×4 factors). The new x of
-// edge i is added into xs[i·4 + l] (c×4), the new w into ws at the edge's own place (per
-// lane: the caller sums the lanes), the step size is beta[l] per lane (0 leaves a lane's x
-// and w as they are: padding items), and Δx² + Δw² is added into errSq[l] per lane.
-func BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta, errSq *[Lanes]float64) {
-	xa, xs = xa[:c*Lanes], xs[:c*Lanes]
+// BilinearUpdateRows (layout and strides of ReflectDotsTiled; fs, fd hold rows×4 factors).
+// The new x of edge i of row j is added into xs[(j·xaStride + i)·4 + l] (the sources' sums,
+// laid out as xa), the new w into ws[(j·waStride + i)·4 + l] (per lane: the caller sums the
+// lanes; rows of a tie group add into the same slots), the step size is beta[l] per lane
+// (0 leaves a lane's x and w as they are: padding items), and Δx² + Δw² is added into
+// errSq[l] per lane.
+func BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c, xaStride, waStride int, beta, errSq *[Lanes]float64) {
 	for j := 0; j < rows; j++ {
 		for i := 0; i < c; i++ {
 			e := j*c + i
-			wae := wa[e]
+			xi := (j*xaStride + i) * Lanes
+			wi := j*waStride + i
+			wae := wa[wi]
 			rw2 := 2 * wae
 			for l := 0; l < Lanes; l++ {
 				fsj, fdj := fs[j*Lanes+l], fd[j*Lanes+l]
-				xai := xa[i*Lanes+l]
+				xai := xa[xi+l]
 				rx := 2*xai - x[e*Lanes+l]
 				rw := rw2 - w[e*Lanes+l]
 				s, d := rx+rw, rx-rw
@@ -117,11 +123,20 @@ func BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, 
 				nw := w[e*Lanes+l] + beta[l]*dw
 				x[e*Lanes+l] = nx
 				w[e*Lanes+l] = nw
-				xs[i*Lanes+l] += nx
-				ws[e*Lanes+l] += nw
+				xs[xi+l] += nx
+				ws[wi*Lanes+l] += nw
 			}
 		}
 	}
+}
+
+// tiledLens returns the lengths the tiled kernels need of x (and w), xa (and xs), wa and ws.
+func tiledLens(rows, c, xaStride, waStride int) (nx, nxa, nwa, nws int) {
+	if rows == 0 {
+		return 0, 0, 0, 0
+	}
+	nwa = (rows-1)*waStride + c
+	return rows * c * Lanes, ((rows-1)*xaStride + c) * Lanes, nwa, nwa * Lanes
 }
 
 // checkRows panics unless the slices hold rows rows of c values (gonum style: a caller
@@ -140,7 +155,7 @@ const RootTol = 1e-7
 
 // NewtonSteps is the number of Newton steps NewtonRoots takes per root: enough from the
 // previous iteration's root, which is usually within 10⁻² of the new one.
-const NewtonSteps = 4
+const NewtonSteps = 3
 
 // NewtonRootsGo is the reference for NewtonRoots. For each j it takes NewtonSteps Newton
 // steps from u[j] toward the root of h(u) = ¼[A/(1−u)² − B/(1+u)²] + c·u − r (eq. 52 in the sum and

@@ -202,10 +202,11 @@ bunext:
 	MOVSD X0, errSq+88(FP)
 	RET
 
-// func reflectDotsTiledAVX2(a, b, x, w, xa, wa *float64, rows, c int)
+// func reflectDotsTiledAVX2(a, b, x, w, xa, wa *float64, rows, c, xaStrideBytes, waStrideBytes int)
 // Four items side by side: one vector per edge, the consensus weight broadcast. rows, c ≥ 1.
 // Two edges per step into separate accumulators, so that the sums do not wait on each other.
-TEXT ·reflectDotsTiledAVX2(SB), NOSPLIT, $0-64
+// A row's xa and wa start the given number of bytes after the previous row's.
+TEXT ·reflectDotsTiledAVX2(SB), NOSPLIT, $0-80
 	MOVQ a+0(FP), BX
 	MOVQ b+8(FP), R10
 	MOVQ x+16(FP), SI
@@ -217,8 +218,10 @@ TEXT ·reflectDotsTiledAVX2(SB), NOSPLIT, $0-64
 	MOVQ CX, R12
 	SHRQ $1, R12                     // edge pairs per row
 	ANDQ $1, CX                      // a last single edge?
+	MOVQ R9, R14                     // wa of the row
 
 rtrow:
+	MOVQ R14, R9
 	VXORPD Y0, Y0, Y0                // A, even edges
 	VXORPD Y1, Y1, Y1                // B, even edges
 	VXORPD Y8, Y8, Y8                // A, odd edges
@@ -280,14 +283,17 @@ rtstore:
 	VMOVUPD Y1, (R10)
 	ADDQ $32, BX
 	ADDQ $32, R10
+	ADDQ xaStrideBytes+64(FP), R8
+	ADDQ waStrideBytes+72(FP), R14
 	DECQ DX
 	JNZ  rtrow
 	VZEROUPPER
 	RET
 
-// func bilinearUpdateTiledAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta, errSq *float64)
-// rows, c ≥ 1. errSq gets Σ Δx² + Δw² per lane added.
-TEXT ·bilinearUpdateTiledAVX2(SB), NOSPLIT, $0-96
+// func bilinearUpdateTiledAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta, errSq *float64, xaStrideBytes, waStrideBytes int)
+// rows, c ≥ 1. errSq gets Σ Δx² + Δw² per lane added. A row's xa and xs start xaStrideBytes
+// after the previous row's, its wa waStrideBytes after (its ws four times that).
+TEXT ·bilinearUpdateTiledAVX2(SB), NOSPLIT, $0-112
 	MOVQ x+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ xa+16(FP), R8
@@ -303,8 +309,12 @@ TEXT ·bilinearUpdateTiledAVX2(SB), NOSPLIT, $0-96
 	VMOVUPD (AX), Y15                // β per lane
 	VXORPD Y0, Y0, Y0                // Σ Δx²
 	VXORPD Y1, Y1, Y1                // Σ Δw²
+	MOVQ R9, R14                     // wa of the row
+	MOVQ R11, R15                    // ws of the row
 
 utrow:
+	MOVQ R14, R9
+	MOVQ R15, R11
 	VMOVUPD (R12), Y13               // fs of the row's four items
 	VMOVUPD (R13), Y14               // fd
 	XORQ AX, AX
@@ -331,6 +341,13 @@ utloop:
 
 	ADDQ $32, R12
 	ADDQ $32, R13
+	MOVQ xaStrideBytes+96(FP), BX
+	ADDQ BX, R8
+	ADDQ BX, R10
+	MOVQ waStrideBytes+104(FP), BX
+	ADDQ BX, R14
+	SHLQ $2, BX
+	ADDQ BX, R15
 	DECQ DX
 	JNZ  utrow
 
@@ -444,7 +461,7 @@ nrinit:
 	CMPQ AX, CX
 	JLT  nrinit
 
-	MOVQ $3, DX                      // NewtonSteps − 1 sweeps, then the last with the outputs
+	MOVQ $2, DX                      // NewtonSteps − 1 sweeps, then the last with the outputs
 nrsweep:
 	XORQ AX, AX
 nrmid:

@@ -75,6 +75,10 @@ func TestReflectDotsRowsMatchesGo(t *testing.T) {
 	}
 }
 
+// tiledStrides are the row strides of the tiled kernels' sources and weights: a layer
+// (shared sources, own weights), gathered rows (own sources), a tie group (shared weights).
+func tiledStrides(c int) [][2]int { return [][2]int{{0, c}, {c, c}, {c, 0}, {0, 0}} }
+
 func TestReflectDotsTiledMatchesGo(t *testing.T) {
 	skipGoTwin(t)
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -82,21 +86,23 @@ func TestReflectDotsTiledMatchesGo(t *testing.T) {
 		if sh.rows == 0 {
 			continue
 		}
-		n := sh.rows * sh.c
-		_, x := guarded(rng, n*Lanes)
-		_, w := guarded(rng, n*Lanes)
-		_, xa := guarded(rng, sh.c*Lanes)
-		_, wa := guarded(rng, n)
-		aWhole, a := guarded(rng, sh.rows*Lanes)
-		bWhole, b := guarded(rng, sh.rows*Lanes)
-		wa2, wb := make([]float64, sh.rows*Lanes), make([]float64, sh.rows*Lanes)
-		ReflectDotsTiled(a, b, x, w, xa, wa, sh.rows, sh.c)
-		ReflectDotsTiledGo(wa2, wb, x, w, xa, wa, sh.rows, sh.c)
-		checkGuards(t, aWhole)
-		checkGuards(t, bWhole)
-		for j := range a {
-			if !near(a[j], wa2[j], wa2[j]+wb[j]+1) || !near(b[j], wb[j], wa2[j]+wb[j]+1) {
-				t.Fatalf("%d×%d entry %d: (A, B) = (%v, %v), Go twin (%v, %v)", sh.rows, sh.c, j, a[j], b[j], wa2[j], wb[j])
+		for _, st := range tiledStrides(sh.c) {
+			nx, nxa, nwa, _ := tiledLens(sh.rows, sh.c, st[0], st[1])
+			_, x := guarded(rng, nx)
+			_, w := guarded(rng, nx)
+			_, xa := guarded(rng, nxa)
+			_, wa := guarded(rng, nwa)
+			aWhole, a := guarded(rng, sh.rows*Lanes)
+			bWhole, b := guarded(rng, sh.rows*Lanes)
+			wa2, wb := make([]float64, sh.rows*Lanes), make([]float64, sh.rows*Lanes)
+			ReflectDotsTiled(a, b, x, w, xa, wa, sh.rows, sh.c, st[0], st[1])
+			ReflectDotsTiledGo(wa2, wb, x, w, xa, wa, sh.rows, sh.c, st[0], st[1])
+			checkGuards(t, aWhole)
+			checkGuards(t, bWhole)
+			for j := range a {
+				if !near(a[j], wa2[j], wa2[j]+wb[j]+1) || !near(b[j], wb[j], wa2[j]+wb[j]+1) {
+					t.Fatalf("%d×%d strides %v entry %d: (A, B) = (%v, %v), Go twin (%v, %v)", sh.rows, sh.c, st, j, a[j], b[j], wa2[j], wb[j])
+				}
 			}
 		}
 	}
@@ -148,31 +154,32 @@ func TestBilinearUpdateTiledMatchesGo(t *testing.T) {
 		if sh.rows == 0 {
 			continue
 		}
-		n := sh.rows * sh.c
-		L := Lanes
-		lens := []int{n * L, n * L, sh.c * L, n, sh.c * L, n * L, sh.rows * L, sh.rows * L}
-		var wholes, got, want [8][]float64
-		for i, l := range lens {
-			wholes[i], got[i] = guarded(rng, l)
-		}
-		randFactors(rng, got[6], got[7])
-		for i := range got {
-			want[i] = append([]float64(nil), got[i]...)
-		}
-		beta := [Lanes]float64{rng.Float64(), rng.Float64(), 0, 1} // lane 2: a padding item
-		var e, ge [Lanes]float64
-		BilinearUpdateTiled(got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], sh.rows, sh.c, &beta, &e)
-		BilinearUpdateTiledGo(want[0], want[1], want[2], want[3], want[4], want[5], want[6], want[7], sh.rows, sh.c, &beta, &ge)
-		for l := range e {
-			if !near(e[l], ge[l], ge[l]+1) {
-				t.Fatalf("%d×%d lane %d: error sum %v, Go twin %v", sh.rows, sh.c, l, e[l], ge[l])
+		for _, st := range tiledStrides(sh.c) {
+			nx, nxa, nwa, nws := tiledLens(sh.rows, sh.c, st[0], st[1])
+			lens := []int{nx, nx, nxa, nwa, nxa, nws, sh.rows * Lanes, sh.rows * Lanes}
+			var wholes, got, want [8][]float64
+			for i, l := range lens {
+				wholes[i], got[i] = guarded(rng, l)
 			}
-		}
-		for k := range got {
-			checkGuards(t, wholes[k])
-			for i := range got[k] {
-				if !near(got[k][i], want[k][i], math.Abs(want[k][i])+10) {
-					t.Fatalf("%d×%d: slice %d entry %d = %v, Go twin %v", sh.rows, sh.c, k, i, got[k][i], want[k][i])
+			randFactors(rng, got[6], got[7])
+			for i := range got {
+				want[i] = append([]float64(nil), got[i]...)
+			}
+			beta := [Lanes]float64{rng.Float64(), rng.Float64(), 0, 1} // lane 2: a padding item
+			var e, ge [Lanes]float64
+			BilinearUpdateTiled(got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], sh.rows, sh.c, st[0], st[1], &beta, &e)
+			BilinearUpdateTiledGo(want[0], want[1], want[2], want[3], want[4], want[5], want[6], want[7], sh.rows, sh.c, st[0], st[1], &beta, &ge)
+			for l := range e {
+				if !near(e[l], ge[l], ge[l]+1) {
+					t.Fatalf("%d×%d strides %v lane %d: error sum %v, Go twin %v", sh.rows, sh.c, st, l, e[l], ge[l])
+				}
+			}
+			for k := range got {
+				checkGuards(t, wholes[k])
+				for i := range got[k] {
+					if !near(got[k][i], want[k][i], math.Abs(want[k][i])+10) {
+						t.Fatalf("%d×%d strides %v: slice %d entry %d = %v, Go twin %v", sh.rows, sh.c, st, k, i, got[k][i], want[k][i])
+					}
 				}
 			}
 		}

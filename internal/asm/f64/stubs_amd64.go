@@ -17,10 +17,10 @@ func reflectDotsRowsAVX2(a, b, x, w, xa, wa *float64, rows, c int)
 func bilinearUpdateRowsAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta float64) (errSq float64)
 
 //go:noescape
-func reflectDotsTiledAVX2(a, b, x, w, xa, wa *float64, rows, c int)
+func reflectDotsTiledAVX2(a, b, x, w, xa, wa *float64, rows, c, xaStrideBytes, waStrideBytes int)
 
 //go:noescape
-func bilinearUpdateTiledAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta, errSq *float64)
+func bilinearUpdateTiledAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta, errSq *float64, xaStrideBytes, waStrideBytes int)
 
 //go:noescape
 func newtonRootsAVX2(u, fs, fd, a, b, r *float64, n int, c float64)
@@ -49,26 +49,26 @@ func BilinearUpdateRows(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, bet
 
 // ReflectDotsTiled computes A and B of rows reflected vector pairs of four items side by
 // side. See ReflectDotsTiledGo.
-func ReflectDotsTiled(a, b, x, w, xa, wa []float64, rows, c int) {
-	n := rows * c
-	checkRows(rows, c, len(a) < rows*Lanes || len(b) < rows*Lanes || len(x) < n*Lanes || len(w) < n*Lanes || len(xa) < c*Lanes || len(wa) < n)
+func ReflectDotsTiled(a, b, x, w, xa, wa []float64, rows, c, xaStride, waStride int) {
+	nx, nxa, nwa, _ := tiledLens(rows, c, xaStride, waStride)
+	checkRows(rows, c, len(a) < rows*Lanes || len(b) < rows*Lanes || len(x) < nx || len(w) < nx || len(xa) < nxa || len(wa) < nwa || xaStride < 0 || waStride < 0)
 	if !useAVX2 || rows == 0 || c == 0 {
-		ReflectDotsTiledGo(a, b, x, w, xa, wa, rows, c)
+		ReflectDotsTiledGo(a, b, x, w, xa, wa, rows, c, xaStride, waStride)
 		return
 	}
-	reflectDotsTiledAVX2(&a[0], &b[0], &x[0], &w[0], &xa[0], &wa[0], rows, c)
+	reflectDotsTiledAVX2(&a[0], &b[0], &x[0], &w[0], &xa[0], &wa[0], rows, c, xaStride*Lanes*8, waStride*8)
 }
 
 // BilinearUpdateTiled applies the fused bilinear projection and RRR update to rows vector
 // pairs of four items side by side. See BilinearUpdateTiledGo.
-func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta, errSq *[Lanes]float64) {
-	n := rows * c
-	checkRows(rows, c, len(x) < n*Lanes || len(w) < n*Lanes || len(xa) < c*Lanes || len(wa) < n || len(xs) < c*Lanes || len(ws) < n*Lanes || len(fs) < rows*Lanes || len(fd) < rows*Lanes)
+func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c, xaStride, waStride int, beta, errSq *[Lanes]float64) {
+	nx, nxa, nwa, nws := tiledLens(rows, c, xaStride, waStride)
+	checkRows(rows, c, len(x) < nx || len(w) < nx || len(xa) < nxa || len(wa) < nwa || len(xs) < nxa || len(ws) < nws || len(fs) < rows*Lanes || len(fd) < rows*Lanes || xaStride < 0 || waStride < 0)
 	if !useAVX2 || rows == 0 || c == 0 {
-		BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, beta, errSq)
+		BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, xaStride, waStride, beta, errSq)
 		return
 	}
-	bilinearUpdateTiledAVX2(&x[0], &w[0], &xa[0], &wa[0], &xs[0], &ws[0], &fs[0], &fd[0], rows, c, &beta[0], &errSq[0])
+	bilinearUpdateTiledAVX2(&x[0], &w[0], &xa[0], &wa[0], &xs[0], &ws[0], &fs[0], &fd[0], rows, c, &beta[0], &errSq[0], xaStride*Lanes*8, waStride*8)
 }
 
 // NewtonRoots takes Newton steps toward each bilinear root. See NewtonRootsGo.

@@ -23,18 +23,18 @@ func BilinearUpdateRows(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, bet
 
 // ReflectDotsTiled computes A and B of rows reflected vector pairs of four items side by
 // side. See ReflectDotsTiledGo.
-func ReflectDotsTiled(a, b, x, w, xa, wa []float64, rows, c int) {
-	n := rows * c
-	checkRows(rows, c, len(a) < rows*Lanes || len(b) < rows*Lanes || len(x) < n*Lanes || len(w) < n*Lanes || len(xa) < c*Lanes || len(wa) < n)
-	ReflectDotsTiledGo(a, b, x, w, xa, wa, rows, c)
+func ReflectDotsTiled(a, b, x, w, xa, wa []float64, rows, c, xaStride, waStride int) {
+	nx, nxa, nwa, _ := tiledLens(rows, c, xaStride, waStride)
+	checkRows(rows, c, len(a) < rows*Lanes || len(b) < rows*Lanes || len(x) < nx || len(w) < nx || len(xa) < nxa || len(wa) < nwa || xaStride < 0 || waStride < 0)
+	ReflectDotsTiledGo(a, b, x, w, xa, wa, rows, c, xaStride, waStride)
 }
 
 // BilinearUpdateTiled applies the fused bilinear projection and RRR update to rows vector
 // pairs of four items side by side. See BilinearUpdateTiledGo.
-func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c int, beta, errSq *[Lanes]float64) {
-	n := rows * c
-	checkRows(rows, c, len(x) < n*Lanes || len(w) < n*Lanes || len(xa) < c*Lanes || len(wa) < n || len(xs) < c*Lanes || len(ws) < n*Lanes || len(fs) < rows*Lanes || len(fd) < rows*Lanes)
-	BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, beta, errSq)
+func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c, xaStride, waStride int, beta, errSq *[Lanes]float64) {
+	nx, nxa, nwa, nws := tiledLens(rows, c, xaStride, waStride)
+	checkRows(rows, c, len(x) < nx || len(w) < nx || len(xa) < nxa || len(wa) < nwa || len(xs) < nxa || len(ws) < nws || len(fs) < rows*Lanes || len(fd) < rows*Lanes || xaStride < 0 || waStride < 0)
+	BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, xaStride, waStride, beta, errSq)
 }
 
 // NewtonRoots takes Newton steps toward each bilinear root. See NewtonRootsGo.
