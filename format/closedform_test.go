@@ -133,3 +133,52 @@ func edgeListEncoder(n int) *Network {
 	}
 	return g
 }
+
+// stripes6 is the golden convolutional classifier (format 1.1): 6×6 images → valid 3×3
+// convolution, stride 1, 2 channels (4×4×2, ReLU) → 2 classes, "horizontal" and
+// "vertical" stripes. Channel 0's kernel responds to a bright row over a dark one, channel
+// 1's to a bright column beside a dark one; each class node sums its channel and subtracts
+// the other. Kernels ±Ω/√6, class weights ±Ω/√32, Ω 1; biases 0.
+func stripes6() *Bundle {
+	const omega, k = 1.0, 3
+	groups := []Group{{Name: "pixels"}, {Name: "conv", Activation: ActReLU}, {Name: "class", Delta: 0.1}}
+	net := &Network{Nodes: 36 + 32 + 2, Omega: omega, Groups: groups, DataShape: []int{6, 6}, ClassNames: []string{"horizontal", "vertical"}}
+	for i := range net.Nodes {
+		switch {
+		case i < 36:
+			net.NodeGroup, net.Roles = append(net.NodeGroup, 0), append(net.Roles, RoleData)
+		case i < 68:
+			net.NodeGroup, net.Roles = append(net.NodeGroup, 1), append(net.Roles, RoleHidden)
+		default:
+			net.NodeGroup, net.Roles = append(net.NodeGroup, 2), append(net.Roles, RoleClass)
+		}
+	}
+	s := omega / math.Sqrt(6)
+	kernel := [2][9]float64{{s, s, s, 0, 0, 0, -s, -s, -s}, {s, 0, -s, s, 0, -s, s, 0, -s}}
+	for y := range 4 {
+		for x := range 4 {
+			for o := range 2 {
+				for dy := range k {
+					for dx := range k {
+						net.From = append(net.From, (y+dy)*6+x+dx)
+						net.To = append(net.To, 36+(y*4+x)*2+o)
+						net.W = append(net.W, kernel[o][dy*k+dx])
+					}
+				}
+			}
+		}
+	}
+	c := omega / math.Sqrt(32)
+	for cl := range 2 {
+		for i := range 32 {
+			net.From, net.To = append(net.From, 36+i), append(net.To, 68+cl)
+			net.W = append(net.W, c*float64(1-2*((i+cl)%2)))
+		}
+	}
+	net.B = make([]float64, net.Nodes)
+	net.Conv = []Conv{{In: 0, Out: 36, Edge: 0, InShape: [3]int{6, 6, 1}, OutShape: [3]int{4, 4, 2}, Kernel: k, Stride: 1}}
+	p := closedFormProvenance("6×6 stripes", 12, map[string]float64{"omega": omega, "delta": 0.1, "upsilon": 1})
+	p.Notes = "closed-form weights: edge-detector kernels of a valid convolution"
+	p.Metrics = map[string]float64{"train_err": 0}
+	return &Bundle{Kind: KindClassifier, Network: net, Provenance: p}
+}

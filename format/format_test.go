@@ -16,7 +16,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden bundles in testdata/ (only when the format version changes)")
 
-// goldens are the golden bundles of format version 1.0; their bytes must never change.
+// goldens are the golden bundles of format versions 1.0 and 1.1 (stripes6.lwlb, the first
+// with convolutions); their bytes must never change.
 var goldens = map[string]func() *Bundle{
 	"binary3.lwlb":           func() *Bundle { return binaryEncoderBundle(3) },
 	"binary4.lwlb":           func() *Bundle { return binaryEncoderBundle(4) },
@@ -24,6 +25,7 @@ var goldens = map[string]func() *Bundle{
 	"binary5-generator.lwlb": func() *Bundle { return binaryGeneratorBundle(5) },
 	"majority3.lwlb":         majority3,
 	"nmf4x2.lwlb":            nmf4x2,
+	"stripes6.lwlb":          stripes6,
 }
 
 func TestGolden(t *testing.T) {

@@ -359,6 +359,8 @@ func decodeNetwork(d *dec, where string, lim Limits) (*Network, error) {
 			}
 		case "data_shape":
 			n.DataShape, err = decodeInts(d, uint64(lim.MaxNodes))
+		case "conv":
+			n.Conv, err = decodeConvs(d, where, lim)
 		default:
 			return false, nil
 		}

@@ -117,6 +117,11 @@ type Network struct {
 
 	ClassNames []string // empty, or one per class node in increasing node order
 	DataShape  []int    // optional image shape of the data nodes, [height, width]
+
+	// Conv optionally describes valid 2-D convolutions among the edges of a general-form
+	// network (format 1.1): which edges and nodes form each convolution, whose weights and
+	// biases are tied. It changes no output of the network.
+	Conv []Conv
 }
 
 // NewLayered returns a layered network with zero weights and biases, each layer its own

@@ -181,6 +181,9 @@ func (n *Network) validate(where string, kind Kind, lim Limits) error {
 	if err := checkShape(n.DataShape, count[RoleData], where); err != nil {
 		return err
 	}
+	if err := n.checkConvs(where); err != nil {
+		return err
+	}
 	switch kind {
 	case KindClassifier:
 		if count[RoleClass] == 0 || count[RoleCode] != 0 {

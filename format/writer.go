@@ -22,11 +22,12 @@ const (
 	Magic = "\x89LWLB\r\n\x1a"
 	// HeaderSize is the size of the fixed header that precedes the compressed body.
 	HeaderSize = 52
-	// Major and Minor are the format version this package writes. A reader accepts any
-	// minor version of its major version (unknown fields are skipped) and refuses newer
-	// majors with ErrVersion.
+	// Major and Minor are the newest format version this package writes: a bundle is
+	// written with the lowest minor that expresses it (1.1 only with convolutions). A reader
+	// accepts any minor version of its major version (unknown fields are skipped) and
+	// refuses newer majors with ErrVersion.
 	Major = 1
-	Minor = 0
+	Minor = 1
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -76,7 +77,7 @@ func Marshal(b *Bundle) ([]byte, error) {
 	}
 	comp := zw.EncodeAll(body.Bytes(), nil)
 	zw.Close()
-	h := Header{Major: Major, Minor: Minor, Kind: b.Kind,
+	h := Header{Major: Major, Minor: b.minor(), Kind: b.Kind,
 		BodySize: uint64(body.Len()), CompressedSize: uint64(len(comp)),
 		BodyCRC: crc32.Checksum(comp, castagnoli)}
 	if b.Kind == KindNMF {
@@ -256,6 +257,9 @@ func (w *enc) network(n *Network) {
 	if n.DataShape != nil {
 		fields++
 	}
+	if len(n.Conv) > 0 {
+		fields++
+	}
 	w.mapLen(fields)
 	w.key("nodes")
 	w.uint(uint64(n.Nodes))
@@ -306,6 +310,43 @@ func (w *enc) network(n *Network) {
 		w.key("data_shape")
 		w.ints(n.DataShape)
 	}
+	if len(n.Conv) > 0 {
+		w.key("conv")
+		w.arrayLen(len(n.Conv))
+		for _, c := range n.Conv {
+			w.mapLen(7)
+			for _, kv := range []struct {
+				k string
+				v int
+			}{{"in", c.In}, {"out", c.Out}, {"edge", c.Edge}, {"kernel", c.Kernel}, {"stride", c.Stride}} {
+				w.key(kv.k)
+				w.uint(uint64(kv.v))
+			}
+			w.key("in_shape")
+			w.ints(c.InShape[:])
+			w.key("out_shape")
+			w.ints(c.OutShape[:])
+		}
+	}
+}
+
+// minor is the lowest minor version that expresses b: 1 when a network describes
+// convolutions (SPEC.md §2, Convolutions), else 0, so that bundles without them stay
+// byte-identical to format 1.0.
+func (b *Bundle) minor() uint16 {
+	for _, n := range []*Network{b.Network, b.filter()} {
+		if n != nil && len(n.Conv) > 0 {
+			return 1
+		}
+	}
+	return 0
+}
+
+func (b *Bundle) filter() *Network {
+	if b.Generator == nil {
+		return nil
+	}
+	return b.Generator.Filter
 }
 
 func (w *enc) nmf(m *NMF) {

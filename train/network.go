@@ -17,6 +17,7 @@ type NetworkConfig struct {
 	Activation Activation // activation set (26c, 38d) of every non-data non-class node; nil means ReLU
 	Class      ClassRule  // class constraints (26d, e) or their interventions (32, 33)
 	Workers    int        // parallel parts of one iteration; 0 means GOMAXPROCS
+	Ties       *Ties      // weight and bias ties on the graph (weight-tied layers); nil: none
 }
 
 // Network is the RRR state of a classifier (section 5) or an autoencoder (section 6.1) on
@@ -96,6 +97,9 @@ type Network struct {
 	yRuns         [][2]int    // runs [lo, hi) of the nodes that have (y, b) (g² ≠ 0)
 	runs          [3][][2]int // runs of activation nodes: classifier items; data items; code items
 	proj          runProjector
+
+	ties        *Ties     // nil when nothing is tied
+	tw, tb, tbw []float64 // tie scratch: weight and bias parameters, bias weights
 }
 
 // netBlock is a run of receiving nodes j0 ≤ j < j1 whose in-edges all come from the same c
@@ -259,6 +263,12 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 		}
 		projectNorm(w, n.omega)
 	}
+	if err := n.setTies(cfg.Ties); err != nil {
+		return nil, err
+	}
+	if n.ties != nil {
+		n.ties.tiedWeights(n.wA, n.wA, n.tw, 1, n.omega)
+	}
 	return n, nil
 }
 
@@ -282,6 +292,10 @@ func (n *Network) Biases() []float64 { return n.bB }
 func (n *Network) SetParams(w, b []float64) {
 	copy(n.wA, w)
 	copy(n.bB, b)
+	if n.ties != nil {
+		n.ties.tiedWeights(n.wA, n.wA, n.tw, 1, n.omega)
+		return
+	}
 	for j := 0; j < n.N; j++ {
 		if v := n.wA[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
 			projectNorm(v, n.omega)

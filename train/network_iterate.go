@@ -40,6 +40,10 @@ func (n *Network) initA(recomputeW bool) {
 // normWeights turns the summed weights in wA into their P_A: mean over items, then each node's
 // in-weights scaled to norm Ω (26f, g).
 func (n *Network) normWeights() {
+	if n.ties != nil {
+		n.ties.tiedWeights(n.wA, n.wA, n.tw, n.K, n.omega)
+		return
+	}
 	inv := 1 / float64(n.K)
 	for e := range n.wA {
 		n.wA[e] *= inv
@@ -76,10 +80,7 @@ func (n *Network) Iterate(beta float64) float64 {
 		errSum += pt.err
 	}
 	n.normWeights()
-	inv := 1 / float64(n.K)
-	for j := range n.bB {
-		n.bB[j] *= inv
-	}
+	n.meanBiases()
 	n.updB = true
 	n.pool.Run(n.pass2)
 	for p := range n.parts {

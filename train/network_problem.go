@@ -9,7 +9,7 @@ import (
 // 4.1. It shares the batch data, not the iterate.
 func (n *Network) Problem() Problem {
 	return &networkProblem{g: n.g, K: n.K, act: n.act, omega: n.omega, g2: n.g2, d: n.d, data: n.data,
-		classes: n.classes, labels: n.labels, rule: n.cfg.Class, auto: n.auto, kd: n.Kd, codes: n.codes, cv: n.cv}
+		classes: n.classes, labels: n.labels, rule: n.cfg.Class, auto: n.auto, kd: n.Kd, codes: n.codes, cv: n.cv, ties: n.ties}
 }
 
 type networkProblem struct {
@@ -28,6 +28,8 @@ type networkProblem struct {
 	kd    int       // number of data items
 	codes []int     // code nodes
 	cv    []float64 // (K − kd)×|C| code values
+
+	ties *Ties // weight and bias ties (nil: none)
 }
 
 func (p *networkProblem) Dim() int    { return 2*p.K*p.g.Edges() + 2*p.K*p.g.Nodes() }
@@ -98,6 +100,18 @@ func (p *networkProblem) ProjectA(dst, z []float64) {
 		}
 	}
 	// (26f, g): weight consensus over items, each node's in-weights of norm Ω.
+	if p.ties != nil { // ... and over the edges of each tie group
+		copies := make([][]float64, K)
+		for k := range copies {
+			copies[k] = w[k*E : (k+1)*E]
+		}
+		v := make([]float64, E)
+		ProjectTiedWeights(v, copies, p.ties, p.omega)
+		for k := 0; k < K; k++ {
+			copy(dw[k*E:(k+1)*E], v)
+		}
+		return
+	}
 	for j := 0; j < N; j++ {
 		lo, hi := g.InStart[j], g.InStart[j+1]
 		if lo == hi {
@@ -163,6 +177,22 @@ func (p *networkProblem) ProjectB(dst, z []float64) {
 			lo, hi := k*E+g.InStart[j], k*E+g.InStart[j+1]
 			dy[k*N+j] = ProjectBilinear(dx[lo:hi], dw[lo:hi], dy[k*N+j], p.omega, p.g2[j]) // (26h)
 		}
+	}
+	if p.ties != nil { // (26i) over the items and the nodes of each tie group
+		copies := make([][]float64, K)
+		for k := range copies {
+			copies[k] = db[k*N : (k+1)*N]
+		}
+		v := make([]float64, N)
+		ProjectTiedBiases(v, copies, p.g2, p.ties)
+		for k := 0; k < K; k++ {
+			for j := range v {
+				if p.g2[j] != 0 {
+					db[k*N+j] = v[j]
+				}
+			}
+		}
+		return
 	}
 	for j := range g.Roles {
 		if p.g2[j] == 0 {

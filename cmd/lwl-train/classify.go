@@ -30,7 +30,8 @@ func init() {
 const classifyUsage = `Usage: lwl-train classify [flags] (-majority DEPTH | -mnist N | -csv FILE | -reftext FILE |
                                  -idx-images FILE -idx-labels FILE)
 
-Trains a layered, fully connected classifier with RRR (section 5 of the paper) and prints
+Trains a layered, fully connected classifier (-layers) or a weight-tied convolutional one
+(-arch) with RRR (section 5 of the paper) and prints
 the per-epoch table of the reference programs: epoch, GWMs, iterations, errstart and
 errstop (mean first and last RRR_err of the epoch's batches), batch_err, train_err,
 test_err. The class of an item is the class node with the largest y − b in a forward pass
@@ -50,8 +51,9 @@ image data: -idx-images holds n items of unsigned bytes, scaled to [0, 1], -idx-
 their n labels; -test-idx-images and -test-idx-labels the test set. The number of classes
 is one more than the largest label.
 
-Writes into -out: classifier.lwlb (the bundle), rrr_err.csv (RRR_err per iteration) and,
-for image data, flagged.png with the training items exempted or relabeled in the final
+Writes into -out: classifier.lwlb (the bundle), rrr_err.csv (RRR_err per iteration),
+kernels.png with the learned kernels of the first convolution (-arch; one row per output
+channel, one tile per input channel, mid-grey = 0) and, for image data, flagged.png with the training items exempted or relabeled in the final
 epoch (figure 15) and flagged.csv listing them. These are the training iterate's last
 decisions in each batch; -json's model_flagged counts instead the items that the trained
 classifier flags when the rule is applied to its forward pass over the final epoch's
@@ -70,7 +72,8 @@ that resumes; a second Ctrl-C quits at once.
 
 // classifyFlags are the hyperparameters of section 5, shared by classify and repro.
 type classifyFlags struct {
-	layers                               string
+	layers, arch                         string
+	built                                *train.Arch // set by settings when -arch is given
 	epochs, batch, iter, exempt, workers int
 	beta, tol, omega, upsilon, delta     float64
 	ee, fpa, actDelta                    float64
@@ -84,6 +87,7 @@ type classifyFlags struct {
 
 func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.layers, "layers", "", "layer sizes from data to classes, e.g. 784,20,10 (default: inputs,20,classes; majority: 13,26…,2)")
+	fs.StringVar(&f.arch, "arch", "", "architecture with convolutions after the data, e.g. conv5s2x8,conv5s2x16,dense10 (see below)")
 	fs.IntVar(&f.epochs, "epochs", 10, "passes over the training data")
 	fs.IntVar(&f.batch, "batch", 128, "items per batch |K|")
 	fs.IntVar(&f.iter, "iter", 100, "RRR_iter: iteration cap per batch")
@@ -103,10 +107,22 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 }
 
 // settings turns the flags into training settings for data with d inputs and the given
-// number of classes; defaultHidden fills in -layers when it is empty.
-func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.ClassifierSettings, []int, error) {
+// number of classes; defaultHidden fills in -layers when it is empty. shape is the image
+// shape [height, width] of image data (nil otherwise), which -arch needs.
+func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (train.ClassifierSettings, []int, error) {
 	var s train.ClassifierSettings
 	sizes := append(append([]int{d}, defaultHidden...), classes)
+	f.built = nil
+	if f.arch != "" {
+		if f.layers != "" || f.graph != nil {
+			return s, nil, &usageError{"give one of -layers, -net and -arch"}
+		}
+		a, err := archFor(f.arch, d, classes, shape)
+		if err != nil {
+			return s, nil, err
+		}
+		f.built, sizes = a, a.Sizes
+	}
 	if f.layers != "" {
 		sizes = sizes[:0]
 		for _, p := range strings.Split(f.layers, ",") {
@@ -161,6 +177,10 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 		rule.Mode, rule.Count = train.ClassExempt, count
 	}
 	g := f.graph
+	var ties *train.Ties
+	if f.built != nil {
+		g, ties = f.built.Graph, f.built.Ties
+	}
 	if g == nil {
 		var err error
 		if g, err = train.Layered(sizes...); err != nil {
@@ -170,7 +190,7 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden []int) (train.Cla
 	s = train.ClassifierSettings{
 		Graph: g,
 		NetworkConfig: train.NetworkConfig{Omega: f.omega, Upsilon: f.upsilon, Activation: act,
-			Class: rule, Workers: f.workers},
+			Class: rule, Workers: f.workers, Ties: ties},
 		Beta: f.beta, Tol: f.tol, IterPerBatch: f.iter, BatchSize: f.batch, Epochs: f.epochs, Seed: f.seed,
 	}
 	return s, sizes, nil
@@ -198,7 +218,7 @@ type classifyResult struct {
 }
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("classify", classifyUsage, stderr)
+	fs := newFlagSet("classify", classifyUsage+"\n"+train.ArchSyntax+"\n", stderr)
 	var cf classifyFlags
 	cf.register(fs.FlagSet)
 	majority := fs.Int("majority", 0, "train on majority-gate data of this circuit depth (section 5.5.1)")
@@ -235,12 +255,16 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 	}
-	s, sizes, err := cf.settings(trainSet.X.Cols, classes, hidden)
+	s, sizes, err := cf.settings(trainSet.X.Cols, classes, hidden, shape)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "classify: %s, %d train / %d test items, layers %v, β %g Ω %g Υ %g Δ %g, class rule %v (%d per batch)\n",
-		trainSet.Name, trainSet.X.Rows, testSet.X.Rows, sizes, cf.beta, cf.omega, cf.upsilon, cf.delta, s.Class.Mode, s.Class.Count)
+	arch := fmt.Sprint(sizes)
+	if cf.built != nil {
+		arch = cf.built.String()
+	}
+	fmt.Fprintf(stderr, "classify: %s, %d train / %d test items, layers %s, β %g Ω %g Υ %g Δ %g, class rule %v (%d per batch)\n",
+		trainSet.Name, trainSet.X.Rows, testSet.X.Rows, arch, cf.beta, cf.omega, cf.upsilon, cf.delta, s.Class.Mode, s.Class.Count)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
@@ -515,6 +539,13 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 			return err
 		}
 	}
+	if cf.built != nil && len(cf.built.Conv) > 0 {
+		if err := atomicfile.Write(filepath.Join(dir, "kernels.png"), func(w io.Writer) error {
+			return writeKernels(w, cf.built, res.Classifier.Weights)
+		}); err != nil {
+			return err
+		}
+	}
 	b, err := classifierBundle(res, tr, shape, cf, sizes, metrics)
 	if err != nil {
 		return err
@@ -525,17 +556,26 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 // classifierBundle converts a trained classifier to the bundle format. The layered graph of
 // train.Layered orders edges as format's layered form does (receiving layer, receiving node,
 // sending node), so the weights carry over as they are; a graph from a net file is saved in
-// the general (edge list) form.
+// the general (edge list) form, and so is a -arch network, with its convolutions described
+// (format 1.1, SPEC.md "Convolutions").
 func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int, metrics map[string]float64) (*format.Bundle, error) {
 	c := res.Classifier
 	var n *format.Network
-	if cf.graph != nil {
+	var notes string
+	switch {
+	case cf.built != nil:
+		var err error
+		if n, err = train.FormatArch(cf.built, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases)); err != nil {
+			return nil, err
+		}
+		notes = fmt.Sprintf("-arch %s: %v", cf.arch, cf.built)
+	case cf.graph != nil:
 		var err error
 		n, err = train.FormatNetwork(c.Graph, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases))
 		if err != nil {
 			return nil, err
 		}
-	} else {
+	default:
 		n = layeredClassifier(c, cf, sizes)
 	}
 	n.DataShape = shape
@@ -543,7 +583,7 @@ func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []
 		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
 			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
 			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
-		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(),
+		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(), Notes: notes,
 	}}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,6 +110,10 @@ func TestClassifyUsageErrors(t *testing.T) {
 		{[]string{"-majority", "2", "-activation", "tanh"}, "want relu, step or zigmoid", 2},
 		{[]string{"-majority", "2", "-fpa", "0.1", "-relabel"}, "-fpa cannot be combined", 2},
 		{[]string{"-majority", "2", "-nosuchflag"}, "flag provided but not defined", 2},
+		{[]string{"-majority", "2", "-arch", "conv3x4,dense2"}, "convolutions need image data", 2},
+		{[]string{"-majority", "2", "-arch", "conv3x4"}, "must be dense", 2},
+		{[]string{"-majority", "2", "-arch", "dense5,dense1"}, "the class layer has 1 nodes", 2},
+		{[]string{"-majority", "2", "-arch", "dense5,dense2", "-layers", "13,5,2"}, "give one of -layers, -net and -arch", 2},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"classify", "-out", t.TempDir()}, tc.args...), &stdout, &stderr)
@@ -208,5 +213,96 @@ func TestReproRelabelCounts(t *testing.T) {
 		got.Recovered > min(got.Relabeled, got.Flipped) || got.RecoveredIterate > min(got.RelabeledIterate, got.Flipped) ||
 		got.PredictedTrue > got.Flipped || got.Recovered == 0 {
 		t.Errorf("inconsistent counts %+v", got)
+	}
+}
+
+// classify -arch trains a convolutional classifier on image data: the bundle describes the
+// convolution (inspect shows it), the runtime's classes on it give the reported errors, and
+// kernels.png shows the first layer's kernels.
+func TestClassifyConv(t *testing.T) {
+	dir := t.TempDir()
+	const n = 96
+	pix, lbl := make([]byte, 0, n*64), make([]byte, n)
+	for k := range n { // 8×8 horizontal (0) or vertical (1) stripes at phase k/2
+		lbl[k] = byte(k % 2)
+		for r := range 8 {
+			for c := range 8 {
+				p := r
+				if lbl[k] == 1 {
+					p = c
+				}
+				v := byte(20 + (k*13+r*7+c*3)%30)
+				if (p+k/2)%2 == 0 {
+					v += 180
+				}
+				pix = append(pix, v)
+			}
+		}
+	}
+	img := idxFile(t, filepath.Join(dir, "img.idx"), []uint32{n, 8, 8}, pix)
+	lab := idxFile(t, filepath.Join(dir, "lab.idx"), []uint32{n}, lbl)
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	args := []string{"classify", "-idx-images", img, "-idx-labels", lab, "-test-idx-images", img, "-test-idx-labels", lab,
+		"-arch", "conv3x2,dense2", "-epochs", "2", "-batch", "32", "-iter", "20", "-omega", "1", "-workers", "1", "-out", out, "-json"}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "8×8×1 → conv3s1x2 6×6×2 → 2") {
+		t.Errorf("stderr does not describe the architecture: %s", stderr.String())
+	}
+	var got classifyResult
+	lastJSON(t, stdout.String(), &got)
+	if !slices.Equal(got.Layers, []int{64, 72, 2}) {
+		t.Errorf("layers %v", got.Layers)
+	}
+	m, err := infer.Load(filepath.Join(out, "classifier.lwlb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := dataset.ReadLabelledIDX(img, lab, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := runtimeErr(m, tr); e != got.TrainErr || e != *got.TestErr {
+		t.Errorf("runtime error %v, trainer reported train_err %v test_err %v", e, got.TrainErr, *got.TestErr)
+	}
+	var ins, insErr bytes.Buffer
+	if code := run([]string{"inspect", filepath.Join(out, "classifier.lwlb")}, &ins, &insErr); code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, insErr.String())
+	}
+	for _, want := range []string{"format 1.1", "edge list with 1 convolution,",
+		"conv      8×8×1 → kernel 3×3 stride 1, 2 channels → 6×6×2 (18 weights and 2 biases shared by 648 edges)",
+		"notes       -arch conv3x2,dense2"} {
+		if !strings.Contains(ins.String(), want) {
+			t.Errorf("inspect lacks %q:\n%s", want, ins.String())
+		}
+	}
+	// One epoch, then a resumed second one, ends where the two-epoch run ended: the
+	// checkpoint restores tied weights onto the graph that -arch rebuilds.
+	ck := filepath.Join(dir, "conv.ckpt")
+	for i, e := range []string{"1", "2"} {
+		a := append(slices.Clone(args), "-epochs", e, "-checkpoint", ck, "-out", filepath.Join(dir, "resumed"))
+		if i == 1 {
+			a = append(a, "-resume")
+		}
+		stdout.Reset()
+		if code := run(a, &stdout, &stderr); code != 0 {
+			t.Fatalf("run %d: exit %d\nstderr: %s", i+1, code, stderr.String())
+		}
+	}
+	var resumed classifyResult
+	lastJSON(t, stdout.String(), &resumed)
+	if resumed.TrainErr != got.TrainErr || *resumed.TestErr != *got.TestErr {
+		t.Errorf("resumed run: train_err %v test_err %v; uninterrupted %v and %v", resumed.TrainErr, *resumed.TestErr, got.TrainErr, *got.TestErr)
+	}
+	f, err := os.Open(filepath.Join(out, "kernels.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil || cfg.Width <= cfg.Height || cfg.Height < 3*12 {
+		t.Errorf("kernels.png: %+v, %v; want one row of two 3×3 kernels at scale 12", cfg, err)
 	}
 }

@@ -50,6 +50,20 @@ type networkReport struct {
 	Groups     []groupReport  `json:"groups"`
 	ClassNames []string       `json:"class_names,omitempty"`
 	DataShape  []int          `json:"data_shape,omitempty"`
+	Conv       []convReport   `json:"conv,omitempty"`
+}
+
+// convReport is one convolution of a network (format 1.1): shapes are height, width,
+// channels; Weights and Biases count the shared parameters, Edges the edges that carry them.
+type convReport struct {
+	InShape  [3]int `json:"in_shape"`
+	Kernel   int    `json:"kernel"`
+	Stride   int    `json:"stride"`
+	Channels int    `json:"channels"`
+	OutShape [3]int `json:"out_shape"`
+	Weights  int    `json:"weights"`
+	Biases   int    `json:"biases"`
+	Edges    int    `json:"edges"`
 }
 
 type groupReport struct {
@@ -138,6 +152,11 @@ func reportNetwork(n *format.Network) *networkReport {
 	for g, gr := range n.Groups {
 		r.Groups = append(r.Groups, groupReport{Name: gr.Name, Activation: gr.Activation.String(), Delta: gr.Delta, Nodes: count[g]})
 	}
+	for _, c := range n.Conv {
+		out := c.OutShape[0] * c.OutShape[1] * c.OutShape[2]
+		r.Conv = append(r.Conv, convReport{InShape: c.InShape, Kernel: c.Kernel, Stride: c.Stride, Channels: c.OutShape[2],
+			OutShape: c.OutShape, Weights: c.OutShape[2] * c.FanIn(), Biases: c.OutShape[2], Edges: out * c.FanIn()})
+	}
 	return r
 }
 
@@ -173,6 +192,12 @@ func printInspect(w io.Writer, r *inspectReport) {
 
 func printNetwork(w io.Writer, label string, n *networkReport) {
 	graph := "edge list"
+	if len(n.Conv) > 0 {
+		graph = fmt.Sprintf("edge list with %d convolutions", len(n.Conv))
+		if len(n.Conv) == 1 {
+			graph = "edge list with 1 convolution"
+		}
+	}
 	if n.Layers != nil {
 		s := make([]string, len(n.Layers))
 		for i, l := range n.Layers {
@@ -192,6 +217,11 @@ func printNetwork(w io.Writer, label string, n *networkReport) {
 	fmt.Fprintf(w, "%-11s %d nodes (%s), %d edges, %s, Ω %g\n", label, n.Nodes, strings.Join(roles, ", "), n.Edges, graph, n.Omega)
 	for _, g := range n.Groups {
 		fmt.Fprintf(w, "  group     %-8q %d nodes, %s, Δ %g\n", g.Name, g.Nodes, g.Activation, g.Delta)
+	}
+	for _, c := range n.Conv {
+		fmt.Fprintf(w, "  conv      %d×%d×%d → kernel %d×%d stride %d, %d channels → %d×%d×%d (%d weights and %d biases shared by %d edges)\n",
+			c.InShape[0], c.InShape[1], c.InShape[2], c.Kernel, c.Kernel, c.Stride, c.Channels,
+			c.OutShape[0], c.OutShape[1], c.OutShape[2], c.Weights, c.Biases, c.Edges)
 	}
 	if len(n.ClassNames) > 0 {
 		fmt.Fprintf(w, "  classes   %s\n", strings.Join(n.ClassNames, ", "))

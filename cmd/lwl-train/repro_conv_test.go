@@ -1,0 +1,43 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/infer"
+)
+
+// repro mnist-conv on a short run: the JSON summary holds the fields, the table
+// names the dense baseline, and the saved best classifier reproduces the reported test_err
+// in the runtime.
+func TestReproMNISTConv(t *testing.T) {
+	needMNIST(t)
+	out := filepath.Join(t.TempDir(), "best")
+	stdout, _ := runOK(t, "repro", "mnist-conv", "-n", "1000", "-batch", "500", "-runs", "2", "-epochs", "1", "-iter", "3",
+		"-arch", "conv7s3x4,dense10", "-workers", "1", "-jobs", "2", "-out", out, "-json")
+	var got convReproResult
+	lastJSON(t, stdout, &got)
+	if got.Runs != 2 || got.Epochs != 1 || len(got.PerRun) != 2 || got.GWMsMean <= 0 || got.SecondsMedian <= 0 ||
+		got.TestErrMin > got.TestErrMedian || got.TrainErrMedian <= 0 || got.Shapes != "28×28×1 → conv7s3x4 8×8×4 → 10" {
+		t.Fatalf("JSON summary %+v", got)
+	}
+	if !strings.Contains(stdout, "fully connected 784→20→10") {
+		t.Errorf("no dense baseline in the output:\n%s", stdout)
+	}
+	m, err := infer.Load(filepath.Join(out, "classifier.lwlb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	te, err := dataset.MNIST(false, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := runtimeErr(m, te); e != got.TestErrMin {
+		t.Errorf("saved classifier: runtime test_err %v, best run reported %v", e, got.TestErrMin)
+	}
+	if len(m.Bundle().Network.Conv) != 1 || !strings.Contains(m.Bundle().Provenance.Notes, "repro mnist-conv -arch conv7s3x4,dense10") {
+		t.Errorf("bundle conv %v notes %q", m.Bundle().Network.Conv, m.Bundle().Provenance.Notes)
+	}
+}
