@@ -273,10 +273,15 @@ With -cert DIR every solved run leaves a certificate in DIR/m<M>-r<R>-s<SEED>: t
 as CSV at full precision, an NMF bundle, certificate.json, and the factors after the
 rounding pass; each is read back and checked independently ("lwl-train verify").
 
+With -from-cert CERT nothing is solved: rows and columns 0 … m−1 of the M×M LEDM are
+((M−1)/(m−1))⁻² times the m×m one, so a certificate for M gives one of the same rank for
+every smaller m; they are written to -cert DIR as m<m>-r<R>-from-m<M>.
+
 Examples:
   lwl-train repro ledm -m 6 -runs 20                      # table 1, m = 6
   lwl-train repro ledm -m 17 -rank 9 -runs 2 -cert docs/ledm
   lwl-train repro ledm -sweep -m 6-8 -runs 4 -cap 2 -json
+  lwl-train repro ledm -m 17-19 -from-cert docs/ledm/m20-r9-s1 -cert docs/ledm
 `
 
 func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -293,6 +298,7 @@ func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxGWM := fs.Float64("max-gwm", 0, "if > 0, give up a run after this many GWMs instead (the same cap at every m)")
 	workers := fs.Int("jobs", 0, "runs at a time (0: one per core)")
 	certDir := fs.String("cert", "", "write a checked certificate of every solved run under this directory")
+	fromCert := fs.String("from-cert", "", "solve nothing: derive certificates for the m of -m from this certificate of a larger m, by restriction")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -314,8 +320,8 @@ func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return &usageError{"-runs must be positive"}
 	case *rank < 0 || *omega < 0 || *maxGWM < 0 || !(*beta > 0) || !(*tol >= 0) || !(*capTimes > 0):
 		return &usageError{"-rank, -omega, -max-gwm and -tol must be ≥ 0, -beta and -cap > 0"}
-	case lo != hi && !*sweep:
-		return &usageError{fmt.Sprintf("-m %s is a range: add -sweep, or give one size", *mFlag)}
+	case lo != hi && !*sweep && *fromCert == "":
+		return &usageError{fmt.Sprintf("-m %s is a range: add -sweep or -from-cert, or give one size", *mFlag)}
 	case *rank > lo && !*sweep:
 		return &usageError{fmt.Sprintf("-rank %d exceeds m = %d", *rank, lo)}
 	}
@@ -323,6 +329,12 @@ func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		*workers = runtime.GOMAXPROCS(0)
 	}
 	s := &ledmSolver{beta: *beta, tol: *tol, maxGWM: *maxGWM, capTimes: *capTimes, certDir: *certDir}
+	if *fromCert != "" {
+		if *certDir == "" {
+			return &usageError{"-from-cert needs -cert DIR for the derived certificates"}
+		}
+		return deriveLEDM(*fromCert, *certDir, lo, hi, stdout)
+	}
 	if *sweep {
 		return runLEDMSweep(ctx, s, lo, hi, *rank, *omega, *runs, *seed, *workers, *asJSON, stdout, stderr)
 	}
@@ -381,6 +393,28 @@ func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	tw.flush()
 	if *asJSON {
 		return printJSON(stdout, out)
+	}
+	return nil
+}
+
+// deriveLEDM writes certificates for m = lo … hi restricted from the certificate in src
+// (rows and columns 0 … m−1), each checked as it is written.
+func deriveLEDM(src, certDir string, lo, hi int, stdout io.Writer) error {
+	rep, err := nmfcert.Check(src, nmfcert.DefaultTol)
+	if err != nil {
+		return err
+	}
+	if hi >= rep.M {
+		return &usageError{fmt.Sprintf("-m %d-%d: the certificate in %s is for m = %d; derive only smaller m", lo, hi, src, rep.M)}
+	}
+	for m := lo; m <= hi; m++ {
+		dir := filepath.Join(certDir, fmt.Sprintf("m%d-r%d-from-m%d", m, rep.Rank, rep.M))
+		cmd := fmt.Sprintf("lwl-train repro ledm -m %d -from-cert %s -cert DIR", m, src)
+		r, err := nmfcert.Derive(src, dir, m, 0, cmd, nmfcert.DefaultTol)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "m=%d rank %d: certificate %s (max residual %.2g), restricted from %s\n", m, r.Rank, dir, r.MaxResidual, src)
 	}
 	return nil
 }

@@ -147,3 +147,21 @@ func TestShippedLEDMCertificates(t *testing.T) {
 		t.Errorf("certificates %v: want m = 17 with rank 9 among them", ranks)
 	}
 }
+
+// A certificate for m = 17 gives checked ones for smaller m by restriction, and only those.
+func TestReproLEDMFromCert(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"repro", "ledm", "-m", "15-16", "-from-cert", "../../docs/ledm/m17-r9-s2", "-cert", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for _, m := range []int{15, 16} {
+		rep, err := nmfcert.Check(filepath.Join(dir, fmt.Sprintf("m%d-r9-from-m17", m)), nmfcert.DefaultTol)
+		if err != nil || rep.M != m || rep.Rank != 9 {
+			t.Errorf("m=%d: %+v, %v", m, rep, err)
+		}
+	}
+	if code := run([]string{"repro", "ledm", "-m", "17", "-from-cert", "../../docs/ledm/m17-r9-s2", "-cert", dir}, &stdout, &stderr); code != 2 {
+		t.Errorf("deriving m = 17 from m = 17: exit %d, want 2", code)
+	}
+}

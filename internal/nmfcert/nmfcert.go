@@ -67,7 +67,7 @@ type Meta struct {
 	Iterations  int     `json:"iterations,omitempty"`
 	GWMs        float64 `json:"gwms,omitempty"`
 	Seconds     float64 `json:"seconds,omitempty"`
-	ReconErr    float64 `json:"recon_err"`              // eq. (23), as the solver computed it
+	ReconErr    float64 `json:"recon_err,omitempty"`    // eq. (23), as the solver computed it
 	DerivedFrom string  `json:"derived_from,omitempty"` // set by Restrict
 	Created     string  `json:"created,omitempty"`
 
@@ -415,4 +415,32 @@ func readCSV(path string, rows, cols int) ([]float64, error) {
 		}
 	}
 	return f, nil
+}
+
+// Derive writes into dst the certificate for the m×m LEDM that Restrict derives from the
+// rows and columns start … start+m−1 of the certificate in src, which must pass Check
+// first. command is recorded as the way to reproduce it.
+func Derive(src, dst string, m, start int, command string, tol float64) (*Report, error) {
+	rep, err := Check(src, tol)
+	if err != nil {
+		return nil, err
+	}
+	x, errX := readCSV(filepath.Join(src, CodesFile), rep.M, rep.Rank)
+	w, errW := readCSV(filepath.Join(src, FeaturesFile), rep.M, rep.Rank)
+	if err := errors.Join(errX, errW); err != nil {
+		return nil, err
+	}
+	var meta Meta
+	if raw, err := os.ReadFile(filepath.Join(src, MetaFile)); err != nil {
+		return nil, err
+	} else if err := json.Unmarshal(raw, &meta); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(src, MetaFile), err)
+	}
+	sx, sw, err := Restrict(rep.M, rep.Rank, x, w, m, start)
+	if err != nil {
+		return nil, err
+	}
+	out := Meta{M: m, Rank: rep.Rank, Omega: meta.Omega, Command: command,
+		DerivedFrom: fmt.Sprintf("%s, rows and columns %d…%d (its run: %s)", filepath.Base(filepath.Clean(src)), start, start+m-1, meta.Command)}
+	return Write(dst, out, sx, sw, tol)
 }

@@ -268,6 +268,16 @@ func TestRestrict(t *testing.T) {
 	if _, _, err := Restrict(6, 5, x, w, 5, 2); err == nil {
 		t.Fatal("rows 2…6 of a 6×6 factorisation accepted")
 	}
+	dst := filepath.Join(t.TempDir(), "m5-r5")
+	rep, err := Derive(golden, dst, 5, 1, "test", DefaultTol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta Meta
+	b, _ := os.ReadFile(filepath.Join(dst, MetaFile))
+	if err := json.Unmarshal(b, &meta); err != nil || rep.M != 5 || rep.Rank != 5 || !strings.HasPrefix(meta.DerivedFrom, "m6-r5-s1, rows and columns 1…5") {
+		t.Fatalf("derived %+v, meta %s (%v)", rep, b, err)
+	}
 }
 
 // The check must not share code with what it checks: this package imports neither the
