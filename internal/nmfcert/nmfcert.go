@@ -396,20 +396,24 @@ func readCSV(path string, rows, cols int) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseCSV(path, raw, rows, cols)
+}
+
+func parseCSV(name string, raw []byte, rows, cols int) ([]float64, error) {
 	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
 	if len(lines) != rows {
-		return nil, fmt.Errorf("%s: %d lines, want %d", path, len(lines), rows)
+		return nil, fmt.Errorf("%s: %d lines, want %d", name, len(lines), rows)
 	}
 	f := make([]float64, 0, rows*cols)
 	for i, line := range lines {
 		fields := strings.Split(strings.TrimRight(line, "\r"), ",")
 		if len(fields) != cols {
-			return nil, fmt.Errorf("%s:%d: %d values, want %d", path, i+1, len(fields), cols)
+			return nil, fmt.Errorf("%s:%d: %d values, want %d", name, i+1, len(fields), cols)
 		}
 		for c, s := range fields {
 			v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 			if err != nil {
-				return nil, fmt.Errorf("%s:%d: column %d: %q is not a number", path, i+1, c+1, s)
+				return nil, fmt.Errorf("%s:%d: column %d: %q is not a number", name, i+1, c+1, s)
 			}
 			f = append(f, v)
 		}
