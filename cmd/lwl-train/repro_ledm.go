@@ -356,7 +356,9 @@ func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		res[i], err = s.run(ctx, m, r, om, *seed+uint64(i))
 		return err
 	}, func(i int) {
-		bar.Printf("%s\n", res[i].line())
+		if res[i].M != 0 { // a run that ended in an error (or was interrupted) has no line
+			bar.Printf("%s\n", res[i].line())
+		}
 	})
 	bar.Finish()
 	if err != nil {
