@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
@@ -307,7 +308,8 @@ func writeMatrixCSV(path string, m []float64, rows, cols int) error {
 				if c == cols-1 {
 					sep = "\n"
 				}
-				if _, err := fmt.Fprintf(w, "%.9g%s", m[r*cols+c], sep); err != nil {
+				// Shortest decimal that parses back to the same float64: the CSV is exact.
+				if _, err := fmt.Fprintf(w, "%s%s", strconv.FormatFloat(m[r*cols+c], 'g', -1, 64), sep); err != nil {
 					return err
 				}
 			}

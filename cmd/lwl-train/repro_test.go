@@ -74,7 +74,11 @@ func TestUsageErrors(t *testing.T) {
 		{"nosuch"},
 		{"nmf"},
 		{"nmf", "-ledm", "6", "-montage"},
-		{"repro", "ledm", "-m", "7"},
+		{"repro", "ledm", "-m", "2"},
+		{"repro", "ledm", "-m", "6-8"},
+		{"repro", "ledm", "-m", "8-6", "-sweep"},
+		{"repro", "ledm", "-m", "6", "-rank", "7"},
+		{"verify"},
 		{"repro", "nosuch"},
 	} {
 		var stdout, stderr bytes.Buffer

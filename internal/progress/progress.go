@@ -67,6 +67,14 @@ func (b *Bar) Add(n int, note string) {
 	b.draw(now)
 }
 
+// AddTotal raises the total by n units, for work that is discovered as it goes (a search
+// that queues more runs when it learns something). The ETA assumes no more will come.
+func (b *Bar) AddTotal(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.total += n
+}
+
 // Printf writes a line of its own (a result, say) without breaking the bar: on a terminal
 // the bar is cleared, the line written, and the bar drawn again below it.
 func (b *Bar) Printf(format string, args ...any) {

@@ -50,3 +50,16 @@ func TestPrintfKeepsLinesWhole(t *testing.T) {
 		t.Fatalf("terminal output %q: want the bar cleared, the line, and the bar again", out)
 	}
 }
+
+// A bar whose total grows reports the new total and is complete only when it is reached.
+func TestAddTotal(t *testing.T) {
+	var buf bytes.Buffer
+	b := New(&buf, "runs", 2, 0)
+	b.Add(2, "")
+	b.AddTotal(3)
+	b.Add(1, "")
+	b.Finish()
+	if out := buf.String(); !strings.Contains(out, "runs 2/2 (100%)") || !strings.Contains(out, "runs 3/5 (60%)") {
+		t.Fatalf("output %q: want 2/2, then 3/5 after the total grew", out)
+	}
+}
