@@ -235,11 +235,7 @@ per batch, β 1, Ω 2, Υ 1, Δ 0.7, ee 0.5% (5 exempted items per batch); the p
 	if *n < 1000 || *runs <= 0 || *epochs <= 0 {
 		return &usageError{"-n must be at least the batch size 1000; -runs and -epochs positive"}
 	}
-	tr, err := dataset.MNIST(true, *n)
-	if err != nil {
-		return err
-	}
-	te, err := dataset.MNIST(false, *n)
+	tr, te, err := mnistTrainTest(*n)
 	if err != nil {
 		return err
 	}
@@ -311,11 +307,7 @@ Reported (and in -json):
 	if *n < 1000 || !(*flip >= 0 && *flip < 1) || *epochs <= 0 {
 		return &usageError{"-n ≥ 1000, 0 ≤ -flip < 1 and -epochs > 0 are required"}
 	}
-	tr, err := dataset.MNIST(true, *n)
-	if err != nil {
-		return err
-	}
-	te, err := dataset.MNIST(false, *n)
+	tr, te, err := mnistTrainTest(*n)
 	if err != nil {
 		return err
 	}
@@ -375,3 +367,13 @@ Reported (and in -json):
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// mnistTrainTest reads the first n training and the first n test items of MNIST, the data
+// of the MNIST classifier experiments.
+func mnistTrainTest(n int) (tr, te dataset.Labelled, err error) {
+	if tr, err = dataset.MNIST(true, n); err != nil {
+		return tr, te, err
+	}
+	te, err = dataset.MNIST(false, n)
+	return tr, te, err
+}

@@ -85,11 +85,7 @@ kernels.png beside it.
 	if *n < *batch || *runs <= 0 || *epochs <= 0 || *iter <= 0 || *batch <= 0 {
 		return &usageError{"-n must be at least -batch; -runs, -epochs, -iter and -batch positive"}
 	}
-	tr, err := dataset.MNIST(true, *n)
-	if err != nil {
-		return err
-	}
-	te, err := dataset.MNIST(false, *n)
+	tr, te, err := mnistTrainTest(*n)
 	if err != nil {
 		return err
 	}
