@@ -20,7 +20,9 @@ import "github.com/lwl-go/lwl/internal/asm/f64"
 // root in (−1, 1), appendix B): its fs is then NaN, u[j] is its limiting multiplier ∓1, and
 // the caller projects that row with projectBilinear (degenerateRow).
 func bilinearRoots(u, fs, fd, a, b, r []float64, c float64) (degenerate bool) {
-	f64.NewtonRoots(u, fs, fd, a, b, r, c)
+	if f64.NewtonRoots(u, fs, fd, a, b, r, c) {
+		return false
+	}
 	for j, v := range fs[:len(u)] {
 		if v != v { // NaN: not converged
 			sol := solveBilinearFrom(a[j], b[j], c, r[j], u[j])

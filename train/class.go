@@ -92,6 +92,32 @@ func cmpClassKey(a, b classKey) int {
 	return cmp.Compare(a.k, b.k)
 }
 
+// firstInOrder puts the n first keys of cmpClassKey's order, sorted, in keys[:n], and the
+// others after them in any order: what the rule needs, in O(len·n) for the small counts of
+// practice (a few exempted items per batch) instead of a sort of the whole batch per
+// iteration. Large counts get the sort.
+func firstInOrder(keys []classKey, n int) {
+	if n > 16 || n >= len(keys) {
+		slices.SortFunc(keys, cmpClassKey)
+		return
+	}
+	if n == 0 {
+		return
+	}
+	for i := range keys {
+		j := min(i, n-1)
+		if i >= n {
+			if cmpClassKey(keys[i], keys[n-1]) >= 0 {
+				continue
+			}
+			keys[i], keys[n-1] = keys[n-1], keys[i]
+		}
+		for ; j > 0 && cmpClassKey(keys[j], keys[j-1]) < 0; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+}
+
 // classAssigner decides, for a batch, which class each item is projected to. It keeps its
 // scratch so that Assign does not allocate once warmed up to the batch size.
 type classAssigner struct {
@@ -142,8 +168,8 @@ func (a *classAssigner) Assign(dst []int, z []float64, labels []int, classes int
 			}
 		}
 	}
-	slices.SortFunc(keys, cmpClassKey)
 	n := min(r.Count, len(keys))
+	firstInOrder(keys, n)
 	switch r.Mode {
 	case ClassExempt:
 		for _, kk := range keys[:n] {

@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"testing"
 )
 
@@ -191,4 +192,30 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// firstInOrder leaves the same first n keys, in the same order, as a full sort, and keeps
+// every key.
+func TestFirstInOrderMatchesSort(t *testing.T) {
+	rng := NewRand(5)
+	for trial := 0; trial < 500; trial++ {
+		m := rng.IntN(40)
+		keys := make([]classKey, m)
+		for i := range keys {
+			keys[i] = classKey{float64(rng.IntN(6)), rng.IntN(1000)} // ties in v, broken by k
+		}
+		n := rng.IntN(m + 2)
+		n = min(n, m)
+		want := slices.Clone(keys)
+		slices.SortFunc(want, cmpClassKey)
+		got := slices.Clone(keys)
+		firstInOrder(got, n)
+		if !slices.Equal(got[:n], want[:n]) {
+			t.Fatalf("m %d n %d: first keys %v, sorted %v", m, n, got[:n], want[:n])
+		}
+		slices.SortFunc(got, cmpClassKey)
+		if !slices.Equal(got, want) {
+			t.Fatalf("m %d n %d: keys lost or duplicated", m, n)
+		}
+	}
 }

@@ -231,27 +231,43 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 		nsrc, xaStride, src = ne, c, n.g.Src[bl.e0:bl.e0+ne]
 	}
 	xa4, xs4 := pt.xa4[:lanes*nsrc], pt.xs4[:lanes*nsrc]
-	clear(xa4)
 	clear(xs4)
-	for l := 0; l < m; l++ {
-		xak := n.xA[(k0+l)*N : (k0+l+1)*N]
-		if bl.gather {
-			for i, s := range src {
-				xa4[i*lanes+l] = xak[s]
-			}
-		} else {
-			for i, v := range xak[bl.src0 : bl.src0+c] {
-				xa4[i*lanes+l] = v
+	r := pt.r[:lanes*rows]
+	if m == lanes && !bl.gather {
+		// A full tile of a layer: the four items' sources and right-hand sides interleaved
+		// in one pass each (the common case; the loops below are its general form).
+		x0, x1, x2, x3 := n.xA[k0*N+bl.src0:][:c], n.xA[(k0+1)*N+bl.src0:][:c], n.xA[(k0+2)*N+bl.src0:][:c], n.xA[(k0+3)*N+bl.src0:][:c]
+		for i := range x0 {
+			v := xa4[i*lanes : i*lanes+lanes : i*lanes+lanes]
+			v[0], v[1], v[2], v[3] = x0[i], x1[i], x2[i], x3[i]
+		}
+		y0, y1, y2, y3 := n.y[k0*N+bl.j0:][:rows], n.y[(k0+1)*N+bl.j0:][:rows], n.y[(k0+2)*N+bl.j0:][:rows], n.y[(k0+3)*N+bl.j0:][:rows]
+		a0, a1, a2, a3 := n.yA[k0*N+bl.j0:][:rows], n.yA[(k0+1)*N+bl.j0:][:rows], n.yA[(k0+2)*N+bl.j0:][:rows], n.yA[(k0+3)*N+bl.j0:][:rows]
+		for i := range y0 {
+			v := r[i*lanes : i*lanes+lanes : i*lanes+lanes]
+			v[0], v[1], v[2], v[3] = omega*(2*a0[i]-y0[i]), omega*(2*a1[i]-y1[i]), omega*(2*a2[i]-y2[i]), omega*(2*a3[i]-y3[i])
+		}
+	} else {
+		clear(xa4)
+		for l := 0; l < m; l++ {
+			xak := n.xA[(k0+l)*N : (k0+l+1)*N]
+			if bl.gather {
+				for i, s := range src {
+					xa4[i*lanes+l] = xak[s]
+				}
+			} else {
+				for i, v := range xak[bl.src0 : bl.src0+c] {
+					xa4[i*lanes+l] = v
+				}
 			}
 		}
-	}
-	r := pt.r[:lanes*rows]
-	clear(r)
-	for l := 0; l < m; l++ {
-		k := k0 + l
-		yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
-		for i := range rows {
-			r[i*lanes+l] = omega * (2*yak[i] - yk[i])
+		clear(r)
+		for l := 0; l < m; l++ {
+			k := k0 + l
+			yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
+			for i := range rows {
+				r[i*lanes+l] = omega * (2*yak[i] - yk[i])
+			}
 		}
 	}
 	cc := omega * omega / bl.g2
@@ -274,7 +290,37 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 			errSum += e4[l]
 		}
 	}
+	// y' = y − Ω u/g² at the reflected point (r/Ω = 2y_A − y), and the update of y.
 	inv := omega / bl.g2
+	if m == lanes && !bl.gather {
+		s0, s1, s2, s3 := n.xsum[k0*N+bl.src0:][:c], n.xsum[(k0+1)*N+bl.src0:][:c], n.xsum[(k0+2)*N+bl.src0:][:c], n.xsum[(k0+3)*N+bl.src0:][:c]
+		for i := range s0 {
+			v := xs4[i*lanes : i*lanes+lanes : i*lanes+lanes]
+			s0[i] += v[0]
+			s1[i] += v[1]
+			s2[i] += v[2]
+			s3[i] += v[3]
+		}
+		y0, y1, y2, y3 := n.y[k0*N+bl.j0:][:rows], n.y[(k0+1)*N+bl.j0:][:rows], n.y[(k0+2)*N+bl.j0:][:rows], n.y[(k0+3)*N+bl.j0:][:rows]
+		a0, a1, a2, a3 := n.yA[k0*N+bl.j0:][:rows], n.yA[(k0+1)*N+bl.j0:][:rows], n.yA[(k0+2)*N+bl.j0:][:rows], n.yA[(k0+3)*N+bl.j0:][:rows]
+		var e0, e1, e2, e3 float64
+		for i := range y0 {
+			u := ub[i*lanes : i*lanes+lanes : i*lanes+lanes]
+			d0 := a0[i] - y0[i] - inv*u[0] // (2y_A − y) − Ω u/g² − y_A
+			d1 := a1[i] - y1[i] - inv*u[1]
+			d2 := a2[i] - y2[i] - inv*u[2]
+			d3 := a3[i] - y3[i] - inv*u[3]
+			y0[i] += beta * d0
+			y1[i] += beta * d1
+			y2[i] += beta * d2
+			y3[i] += beta * d3
+			e0 += d0 * d0
+			e1 += d1 * d1
+			e2 += d2 * d2
+			e3 += d3 * d3
+		}
+		return errSum + bl.g2*((e0+e1)+(e2+e3))
+	}
 	for l := 0; l < m; l++ {
 		k := k0 + l
 		xsk := n.xsum[k*N : (k+1)*N]

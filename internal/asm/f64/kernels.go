@@ -172,8 +172,10 @@ const NewtonSteps = 3
 // the root's side, else 0. It stores the result in u[j] and the projection's factors
 // fs[j] = 1/(2·sm), fd[j] = 1/(2·sp) when the last step was below RootTol·s and the root
 // inside (−1, 1), and NaN in fs[j] otherwise, for the caller to solve that root again with
-// a safeguarded method.
-func NewtonRootsGo(u, fs, fd, a, b, r []float64, c float64) {
+// a safeguarded method. It reports whether every root converged, so that the caller looks
+// for NaN only when there is one.
+func NewtonRootsGo(u, fs, fd, a, b, r []float64, c float64) (all bool) {
+	all = true
 	n := len(u)
 	fs, fd, a, b, r = fs[:n], fd[:n], a[:n], b[:n], r[:n]
 	for j, v := range u {
@@ -207,8 +209,10 @@ func NewtonRootsGo(u, fs, fd, a, b, r []float64, c float64) {
 			fs[j], fd[j] = 0.5/sm, 0.5/sp
 		} else {
 			fs[j], fd[j] = nan, nan
+			all = false
 		}
 	}
+	return all
 }
 
 var nan = func() float64 { var z float64; return z / z }()

@@ -416,11 +416,11 @@ GLOBL rconst<>(SB), RODATA|NOPTR, $72
 	VANDPD  Y14, Y9, Y9 \
 	VXORPD  (R10)(AX*1), Y9, Y3
 
-// func newtonRootsAVX2(u, fs, fd, a, b, r *float64, n int, c float64)
-// n is a positive multiple of 4. The steps go breadth-first: each sweep takes one step of
+// func newtonRootsAVX2(u, fs, fd, a, b, r *float64, n int, c float64) (unsettled int)
+// n is a positive multiple of 4. unsettled is nonzero when some root did not converge. The steps go breadth-first: each sweep takes one step of
 // every root, so the roots of different groups overlap in the pipeline instead of each
 // group waiting on its own chain of steps. Between sweeps fs holds s and fd the flip mask.
-TEXT ·newtonRootsAVX2(SB), NOSPLIT, $0-64
+TEXT ·newtonRootsAVX2(SB), NOSPLIT, $0-72
 	MOVQ u+0(FP), SI
 	MOVQ fs+8(FP), DI
 	MOVQ fd+16(FP), BX
@@ -475,6 +475,7 @@ nrmid:
 	JNZ  nrsweep
 
 	XORQ AX, AX
+	XORQ R14, R14                    // OR of the unsettled lanes' bits
 nrlast:
 	VMOVUPD (BX)(AX*1), Y14
 	LOAD_MIRRORED
@@ -491,6 +492,9 @@ nrlast:
 	VANDPD  Y10, Y12, Y12
 	VCMPPD  $0x11, Y6, Y0, Y10       // s < 2
 	VANDPD  Y10, Y12, Y12
+	VMOVMSKPD Y12, R11
+	XORQ $15, R11                    // lanes not converged
+	ORQ  R11, R14
 	// sm = s, sp = 2 − s, u = 1 − s; swapped and u negated where flipped.
 	VSUBPD  Y0, Y6, Y7               // 2 − s
 	VBLENDVPD Y14, Y7, Y0, Y10       // sm
@@ -511,5 +515,6 @@ nrlast:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JLT  nrlast
+	MOVQ R14, unsettled+64(FP)
 	VZEROUPPER
 	RET

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+	"unsafe"
 )
 
 const guard = 1e300 // written around every slice to catch out-of-bounds stores
@@ -243,8 +244,11 @@ func TestNewtonRootsMatchesGo(t *testing.T) {
 				}
 			}
 			wu, wfs, wfd := append([]float64(nil), u...), make([]float64, n), make([]float64, n)
-			NewtonRoots(u, fs, fd, a, b, r, c)
-			NewtonRootsGo(wu, wfs, wfd, a, b, r, c)
+			all := NewtonRoots(u, fs, fd, a, b, r, c)
+			wall := NewtonRootsGo(wu, wfs, wfd, a, b, r, c)
+			if all != !anyNaN(fs) || wall != !anyNaN(wfs) {
+				t.Fatalf("n=%d c=%v: reported all converged %v (Go twin %v), NaN factors %v (%v)", n, c, all, wall, anyNaN(fs), anyNaN(wfs))
+			}
 			for j := range u {
 				if math.IsNaN(wfs[j]) != math.IsNaN(fs[j]) {
 					t.Fatalf("n=%d c=%v root %d: convergence flag differs: fs = %v, Go twin %v", n, c, j, fs[j], wfs[j])
@@ -253,8 +257,21 @@ func TestNewtonRootsMatchesGo(t *testing.T) {
 					t.Fatalf("n=%d c=%v root %d: (u, fs, fd) = (%v, %v, %v), Go twin (%v, %v, %v)", n, c, j, u[j], fs[j], fd[j], wu[j], wfs[j], wfd[j])
 				}
 			}
+			// A second call from where the first left the roots: the flag still matches.
+			if again := NewtonRoots(u, fs, fd, a, b, r, c); again != !anyNaN(fs) {
+				t.Fatalf("n=%d c=%v, second call: reported all converged %v with NaN factors %v", n, c, again, anyNaN(fs))
+			}
 		}
 	}
+}
+
+func anyNaN(v []float64) bool {
+	for _, x := range v {
+		if x != x {
+			return true
+		}
+	}
+	return false
 }
 
 func BenchmarkNewtonRoots1600(b *testing.B) {
@@ -267,4 +284,48 @@ func BenchmarkNewtonRoots1600(b *testing.B) {
 		NewtonRoots(u, fs, fd, a, bb, r, 0)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/root")
+}
+
+// BenchmarkTiled26x13 times the tiled kernels on a block of 13→26 (one tile of four items,
+// the first hidden layer of the majority-gate network), with its data in the L1 cache and
+// aligned to 32 bytes as the engine's are.
+func BenchmarkTiled26x13(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const rows, c = 26, 13
+	x, w := aligned32(rng, rows*c*Lanes), aligned32(rng, rows*c*Lanes)
+	xa, xs := aligned32(rng, c*Lanes), aligned32(rng, c*Lanes)
+	wa, ws := aligned32(rng, rows*c), aligned32(rng, rows*c*Lanes)
+	a, bb := aligned32(rng, rows*Lanes), aligned32(rng, rows*Lanes)
+	fs, fd := aligned32(rng, rows*Lanes), aligned32(rng, rows*Lanes)
+	for i := range fs {
+		fs[i], fd[i] = 0.5, 0.5
+	}
+	beta := [Lanes]float64{1e-9, 1e-9, 1e-9, 1e-9}
+	var errSq [Lanes]float64
+	b.Run("ReflectDotsTiled", func(b *testing.B) {
+		for range b.N {
+			ReflectDotsTiled(a, bb, x, w, xa, wa, rows, c, 0, c)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*c*Lanes), "ns/WM")
+	})
+	b.Run("BilinearUpdateTiled", func(b *testing.B) {
+		for range b.N {
+			BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd, rows, c, 0, c, &beta, &errSq)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows*c*Lanes), "ns/WM")
+	})
+}
+
+// aligned32 returns n random values starting at a 32-byte boundary.
+func aligned32(rng *rand.Rand, n int) []float64 {
+	v := make([]float64, n+4)
+	i := 0
+	for uintptr(unsafe.Pointer(&v[i]))%32 != 0 {
+		i++
+	}
+	v = v[i : i+n]
+	for j := range v {
+		v[j] = rng.NormFloat64()
+	}
+	return v
 }

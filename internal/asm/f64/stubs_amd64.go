@@ -23,7 +23,7 @@ func reflectDotsTiledAVX2(a, b, x, w, xa, wa *float64, rows, c, xaStrideBytes, w
 func bilinearUpdateTiledAVX2(x, w, xa, wa, xs, ws, fs, fd *float64, rows, c int, beta, errSq *float64, xaStrideBytes, waStrideBytes int)
 
 //go:noescape
-func newtonRootsAVX2(u, fs, fd, a, b, r *float64, n int, c float64)
+func newtonRootsAVX2(u, fs, fd, a, b, r *float64, n int, c float64) (unsettled int)
 
 // ReflectDotsRows computes A and B of rows reflected vector pairs. See ReflectDotsRowsGo.
 func ReflectDotsRows(a, b, x, w, xa, wa []float64, rows, c int) {
@@ -71,18 +71,40 @@ func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c, xaStri
 	bilinearUpdateTiledAVX2(&x[0], &w[0], &xa[0], &wa[0], &xs[0], &ws[0], &fs[0], &fd[0], rows, c, &beta[0], &errSq[0], xaStride*Lanes*8, waStride*8)
 }
 
-// NewtonRoots takes Newton steps toward each bilinear root. See NewtonRootsGo.
-func NewtonRoots(u, fs, fd, a, b, r []float64, c float64) {
+// NewtonRoots takes Newton steps toward each bilinear root and reports whether all
+// converged. See NewtonRootsGo.
+func NewtonRoots(u, fs, fd, a, b, r []float64, c float64) (all bool) {
 	n := len(u)
 	checkRows(n, 1, len(fs) < n || len(fd) < n || len(a) < n || len(b) < n || len(r) < n)
 	m := n &^ 3
 	if !useAVX2 {
 		m = 0
 	}
+	all = true
 	if m > 0 {
-		newtonRootsAVX2(&u[0], &fs[0], &fd[0], &a[0], &b[0], &r[0], m, c)
+		all = newtonRootsAVX2(&u[0], &fs[0], &fd[0], &a[0], &b[0], &r[0], m, c) == 0
 	}
 	if m < n {
-		NewtonRootsGo(u[m:], fs[m:n], fd[m:n], a[m:n], b[m:n], r[m:n], c)
+		all = NewtonRootsGo(u[m:], fs[m:n], fd[m:n], a[m:n], b[m:n], r[m:n], c) && all
+	}
+	return all
+}
+
+//go:noescape
+func reluProjectAVX2(xa, ya, ba, xs, y, b, g2 *float64, n int)
+
+// ReLUProject projects a run of ReLU nodes onto the rectifier's locus. See ReLUProjectGo.
+func ReLUProject(xa, ya, ba, xs, y, b, g2 []float64) {
+	checkRows(len(xa), 1, reluShort(xa, ya, ba, xs, y, b, g2))
+	n := len(xa)
+	m := n &^ 3
+	if !useAVX2 {
+		m = 0
+	}
+	if m > 0 {
+		reluProjectAVX2(&xa[0], &ya[0], &ba[0], &xs[0], &y[0], &b[0], &g2[0], m)
+	}
+	if m < n {
+		ReLUProjectGo(xa[m:], ya[m:n], ba[m:n], xs[m:n], y[m:n], b[m:n], g2[m:n])
 	}
 }

@@ -37,9 +37,16 @@ func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c, xaStri
 	BilinearUpdateTiledGo(x, w, xa, wa, xs, ws, fs, fd, rows, c, xaStride, waStride, beta, errSq)
 }
 
-// NewtonRoots takes Newton steps toward each bilinear root. See NewtonRootsGo.
-func NewtonRoots(u, fs, fd, a, b, r []float64, c float64) {
+// NewtonRoots takes Newton steps toward each bilinear root and reports whether all
+// converged. See NewtonRootsGo.
+func NewtonRoots(u, fs, fd, a, b, r []float64, c float64) (all bool) {
 	n := len(u)
 	checkRows(n, 1, len(fs) < n || len(fd) < n || len(a) < n || len(b) < n || len(r) < n)
-	NewtonRootsGo(u, fs, fd, a, b, r, c)
+	return NewtonRootsGo(u, fs, fd, a, b, r, c)
+}
+
+// ReLUProject projects a run of ReLU nodes onto the rectifier's locus. See ReLUProjectGo.
+func ReLUProject(xa, ya, ba, xs, y, b, g2 []float64) {
+	checkRows(len(xa), 1, reluShort(xa, ya, ba, xs, y, b, g2))
+	ReLUProjectGo(xa, ya, ba, xs, y, b, g2)
 }
