@@ -229,20 +229,12 @@ func (ReLU) projectFixedRun(ya, ba, v, y, b []float64) {
 	}
 }
 
-func (a Step) projectFixedRun(ya, ba, v, y, b []float64) {
-	n := len(ya)
-	ba, v, y, b = ba[:n], v[:n], y[:n], b[:n]
-	for i := range ya {
-		ya[i], ba[i] = stepFixed(a.Delta, v[i], y[i], b[i])
-	}
-}
+// projectFixedRun is stepFixed over a run of nodes, as a kernel (f64.StepFixed, the same
+// arithmetic).
+func (a Step) projectFixedRun(ya, ba, v, y, b []float64) { f64.StepFixed(ya, ba, v, y, b, a.Delta) }
 
 func (a Zigmoid) projectFixedRun(ya, ba, v, y, b []float64) {
-	n := len(ya)
-	ba, v, y, b = ba[:n], v[:n], y[:n], b[:n]
-	for i := range ya {
-		ya[i], ba[i] = stepFixed(a.Delta, v[i], y[i], b[i])
-	}
+	f64.StepFixed(ya, ba, v, y, b, a.Delta)
 }
 
 // projectRun is ReLU.Project over a run of nodes, as a kernel (f64.ReLUProject: the same
@@ -251,20 +243,10 @@ func (ReLU) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
 	f64.ReLUProject(xa, ya, ba, xs, y, b, g2)
 }
 
-// projectRun is Step.Project written into the loop (the same arithmetic).
+// projectRun is Step.Project over a run of nodes, as a kernel (f64.StepProject: the same
+// arithmetic, four nodes at a time).
 func (a Step) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {
-	n := len(xa)
-	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
-	for i := range xa {
-		x, yi, bi := xs[i]/g2[i], y[i], b[i]
-		x0, y0, b0, d0 := stepPiece(0, -1, a.Delta, x, yi, bi)
-		x1, y1, b1, d1 := stepPiece(1, 1, a.Delta, x, yi, bi)
-		if d1 < d0 {
-			xa[i], ya[i], ba[i] = x1, y1, b1
-		} else {
-			xa[i], ya[i], ba[i] = x0, y0, b0
-		}
-	}
+	f64.StepProject(xa, ya, ba, xs, y, b, g2, a.Delta)
 }
 
 func (a Zigmoid) projectRun(xa, ya, ba, xs, y, b, g2 []float64) {

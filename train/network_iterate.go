@@ -361,11 +361,7 @@ func (n *Network) nodePass(part int) {
 		xak, yak, bak, xsk := n.xA[k*N:(k+1)*N], n.yA[k*N:(k+1)*N], n.bA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
 		if n.updB {
 			for _, run := range n.yRuns {
-				for j := run[0]; j < run[1]; j++ {
-					db := n.bB[j] - bak[j]
-					bk[j] += beta * db
-					errSum += n.g2[j] * db * db
-				}
+				errSum += biasStep(bk[run[0]:run[1]], bak[run[0]:run[1]], n.bB[run[0]:run[1]], n.g2[run[0]:run[1]], beta)
 			}
 		}
 		runs := &n.runs[0] // a classifier's data nodes are not variables
@@ -398,6 +394,20 @@ func (n *Network) nodePass(part int) {
 		}
 	}
 	pt.err2 = errSum
+}
+
+// biasStep moves a run of one item's biases b toward the bias consensus bB by β(bB − bA)
+// and returns Σ g²(bB − bA)², in four sums so that the additions do not wait on each other.
+func biasStep(b, bA, bB, g2 []float64, beta float64) float64 {
+	n := len(b)
+	bA, bB, g2 = bA[:n], bB[:n], g2[:n]
+	var e [4]float64
+	for j := range b {
+		db := bB[j] - bA[j]
+		b[j] += beta * db
+		e[j&3] += g2[j] * db * db
+	}
+	return (e[0] + e[1]) + (e[2] + e[3])
 }
 
 // projectClasses decides the batch's class assignment (EE, relabeling, false positives) and

@@ -46,3 +46,75 @@ func reluShort(xa, ya, ba, xs, y, b, g2 []float64) bool {
 	n := len(xa)
 	return len(ya) < n || len(ba) < n || len(xs) < n || len(y) < n || len(b) < n || len(g2) < n
 }
+
+// StepProjectGo is the reference for StepProject: for each i it projects
+// (xs[i]/g2[i], y[i], b[i]) onto the step with a gap, the union of {x = 0, y − b ≤ −Δ} and
+// {x = 1, y − b ≥ Δ} (Δ = delta), and stores the result in xa[i], ya[i], ba[i]: the nearer
+// of the two pieces, each reached by moving y and b equally and oppositely onto the boundary
+// of its half-plane when outside it, ties to x = 0. The arithmetic is train.Step.Project's,
+// so the two agree bit for bit.
+func StepProjectGo(xa, ya, ba, xs, y, b, g2 []float64, delta float64) {
+	n := len(xa)
+	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
+	for i := range xa {
+		x, yi, bi := xs[i]/g2[i], y[i], b[i]
+		y0, b0, d0 := stepPiece(0, -1, delta, x, yi, bi)
+		y1, b1, d1 := stepPiece(1, 1, delta, x, yi, bi)
+		if d1 < d0 {
+			xa[i], ya[i], ba[i] = 1, y1, b1
+		} else {
+			xa[i], ya[i], ba[i] = 0, y0, b0
+		}
+	}
+}
+
+// stepPiece projects (x, y, b) onto {x = level, sign·(y − b) ≥ Δ} and returns the new y, b
+// and the squared distance.
+func stepPiece(level, sign, delta, x, y, b float64) (float64, float64, float64) {
+	dx := x - level
+	v := delta - sign*(y-b) // violation of sign·z ≥ Δ
+	if v <= 0 {
+		return y, b, dx * dx
+	}
+	h := 0.5 * v * sign
+	return y + h, b - h, dx*dx + 2*h*h
+}
+
+// StepFixedGo is the reference for StepFixed, the projection at a node whose x is held
+// fixed at v[i] (an autoencoder's data nodes for data items, code nodes for code items):
+// y and b move equally and oppositely by the least amount that brings z = y − b into the
+// values the step (and the zigmoid) allow with that x: z ≤ −Δ for x ≤ 0, z ≥ Δ for x ≥ 1,
+// z = Δ(2x − 1) in between. The arithmetic is train's stepFixed.
+func StepFixedGo(ya, ba, v, y, b []float64, delta float64) {
+	n := len(ya)
+	ba, v, y, b = ba[:n], v[:n], y[:n], b[:n]
+	for i := range ya {
+		x, yi, bi := v[i], y[i], b[i]
+		var lo, hi float64
+		switch {
+		case x <= 0:
+			lo, hi = math.Inf(-1), -delta
+		case x >= 1:
+			lo, hi = delta, math.Inf(1)
+		default:
+			z := delta * (2*x - 1)
+			lo, hi = z, z
+		}
+		z := yi - bi
+		switch {
+		case z < lo:
+			h := 0.5 * (lo - z)
+			yi, bi = yi+h, bi-h
+		case z > hi:
+			h := 0.5 * (hi - z)
+			yi, bi = yi+h, bi-h
+		}
+		ya[i], ba[i] = yi, bi
+	}
+}
+
+// fixedShort reports whether one of StepFixed's slices is shorter than ya.
+func fixedShort(ya, ba, v, y, b []float64) bool {
+	n := len(ya)
+	return len(ba) < n || len(v) < n || len(y) < n || len(b) < n
+}

@@ -108,3 +108,41 @@ func ReLUProject(xa, ya, ba, xs, y, b, g2 []float64) {
 		ReLUProjectGo(xa[m:], ya[m:n], ba[m:n], xs[m:n], y[m:n], b[m:n], g2[m:n])
 	}
 }
+
+//go:noescape
+func stepProjectAVX2(xa, ya, ba, xs, y, b, g2 *float64, n int, delta float64)
+
+//go:noescape
+func stepFixedAVX2(ya, ba, v, y, b *float64, n int, delta float64)
+
+// StepProject projects a run of step nodes onto the step with a gap. See StepProjectGo.
+func StepProject(xa, ya, ba, xs, y, b, g2 []float64, delta float64) {
+	checkRows(len(xa), 1, reluShort(xa, ya, ba, xs, y, b, g2))
+	n := len(xa)
+	m := n &^ 3
+	if !useAVX2 {
+		m = 0
+	}
+	if m > 0 {
+		stepProjectAVX2(&xa[0], &ya[0], &ba[0], &xs[0], &y[0], &b[0], &g2[0], m, delta)
+	}
+	if m < n {
+		StepProjectGo(xa[m:], ya[m:n], ba[m:n], xs[m:n], y[m:n], b[m:n], g2[m:n], delta)
+	}
+}
+
+// StepFixed projects a run of fixed step (or zigmoid) nodes. See StepFixedGo.
+func StepFixed(ya, ba, v, y, b []float64, delta float64) {
+	checkRows(len(ya), 1, fixedShort(ya, ba, v, y, b))
+	n := len(ya)
+	m := n &^ 3
+	if !useAVX2 {
+		m = 0
+	}
+	if m > 0 {
+		stepFixedAVX2(&ya[0], &ba[0], &v[0], &y[0], &b[0], m, delta)
+	}
+	if m < n {
+		StepFixedGo(ya[m:], ba[m:n], v[m:n], y[m:n], b[m:n], delta)
+	}
+}

@@ -50,3 +50,15 @@ func ReLUProject(xa, ya, ba, xs, y, b, g2 []float64) {
 	checkRows(len(xa), 1, reluShort(xa, ya, ba, xs, y, b, g2))
 	ReLUProjectGo(xa, ya, ba, xs, y, b, g2)
 }
+
+// StepProject projects a run of step nodes onto the step with a gap. See StepProjectGo.
+func StepProject(xa, ya, ba, xs, y, b, g2 []float64, delta float64) {
+	checkRows(len(xa), 1, reluShort(xa, ya, ba, xs, y, b, g2))
+	StepProjectGo(xa, ya, ba, xs, y, b, g2, delta)
+}
+
+// StepFixed projects a run of fixed step (or zigmoid) nodes. See StepFixedGo.
+func StepFixed(ya, ba, v, y, b []float64, delta float64) {
+	checkRows(len(ya), 1, fixedShort(ya, ba, v, y, b))
+	StepFixedGo(ya, ba, v, y, b, delta)
+}
