@@ -14,7 +14,7 @@ func TestActivationKernelsMatchGo(t *testing.T) {
 	skipGoTwin(t)
 	const delta = 0.2
 	kernels := []struct {
-		name      string
+		name       string
 		fast, twin func(out [3][]float64, xs, y, b, g2 []float64)
 	}{
 		{"ReLU",
