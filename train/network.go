@@ -236,7 +236,6 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 		m := lanes * maxRows
 		pt.a, pt.b, pt.r, pt.fs, pt.fd = make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
 		pt.xa4, pt.xs4 = make([]float64, lanes*maxSrc), make([]float64, lanes*maxSrc)
-		pt.gx, pt.gs = make([]float64, maxIn), make([]float64, maxIn)
 		pt.rx, pt.rw = make([]float64, maxIn), make([]float64, maxIn)
 	}
 	n.assigner.rule = cfg.Class

@@ -177,16 +177,7 @@ func (n *Network) rowsBlock(pt *netPart, bl *netBlock, t, l int) float64 {
 		r[i] = omega * (2*yak[i] - yk[i])
 	}
 	cc := omega * omega / bl.g2
-	xa, xs := xak[bl.src0:bl.src0+c], xsk[bl.src0:bl.src0+c]
-	var src []int
-	if bl.gather {
-		src = n.g.Src[bl.e0 : bl.e0+c]
-		xa, xs = pt.gx[:c], pt.gs[:c]
-		for i, s := range src {
-			xa[i] = xak[s]
-		}
-		clear(xs)
-	}
+	xa, xs := xak[bl.src0:bl.src0+c], xsk[bl.src0:bl.src0+c] // rows blocks are never gathered (makeBlocks)
 	var errSum float64
 	f64.ReflectDotsRows(pt.a, pt.b, xk, wk, xa, wa, rows, c)
 	if bilinearRoots(uk, pt.fs, pt.fd, pt.a, pt.b, r, cc) {
@@ -197,9 +188,6 @@ func (n *Network) rowsBlock(pt *netPart, bl *netBlock, t, l int) float64 {
 		}
 	} else {
 		errSum += f64.BilinearUpdateRows(xk, wk, xa, wa, xs, ws, pt.fs, pt.fd, rows, c, beta)
-	}
-	for i, s := range src {
-		xsk[s] += xs[i]
 	}
 	// y' = y − Ω u/g² at the reflected point, and the update of y.
 	inv := omega / bl.g2
@@ -241,12 +229,14 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 			v := xa4[i*lanes : i*lanes+lanes : i*lanes+lanes]
 			v[0], v[1], v[2], v[3] = x0[i], x1[i], x2[i], x3[i]
 		}
-		y0, y1, y2, y3 := n.y[k0*N+bl.j0:][:rows], n.y[(k0+1)*N+bl.j0:][:rows], n.y[(k0+2)*N+bl.j0:][:rows], n.y[(k0+3)*N+bl.j0:][:rows]
-		a0, a1, a2, a3 := n.yA[k0*N+bl.j0:][:rows], n.yA[(k0+1)*N+bl.j0:][:rows], n.yA[(k0+2)*N+bl.j0:][:rows], n.yA[(k0+3)*N+bl.j0:][:rows]
-		for i := range y0 {
-			v := r[i*lanes : i*lanes+lanes : i*lanes+lanes]
-			v[0], v[1], v[2], v[3] = omega*(2*a0[i]-y0[i]), omega*(2*a1[i]-y1[i]), omega*(2*a2[i]-y2[i]), omega*(2*a3[i]-y3[i])
+		n.rhs4(r, k0, bl.j0, rows)
+	} else if m == lanes { // a full tile of gathered rows: each source's four lanes at once
+		x0, x1, x2, x3 := n.xA[k0*N:][:N], n.xA[(k0+1)*N:][:N], n.xA[(k0+2)*N:][:N], n.xA[(k0+3)*N:][:N]
+		for i, s := range src {
+			v := xa4[i*lanes : i*lanes+lanes : i*lanes+lanes]
+			v[0], v[1], v[2], v[3] = x0[s], x1[s], x2[s], x3[s]
 		}
+		n.rhs4(r, k0, bl.j0, rows)
 	} else {
 		clear(xa4)
 		for l := 0; l < m; l++ {
@@ -301,25 +291,18 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 			s2[i] += v[2]
 			s3[i] += v[3]
 		}
-		y0, y1, y2, y3 := n.y[k0*N+bl.j0:][:rows], n.y[(k0+1)*N+bl.j0:][:rows], n.y[(k0+2)*N+bl.j0:][:rows], n.y[(k0+3)*N+bl.j0:][:rows]
-		a0, a1, a2, a3 := n.yA[k0*N+bl.j0:][:rows], n.yA[(k0+1)*N+bl.j0:][:rows], n.yA[(k0+2)*N+bl.j0:][:rows], n.yA[(k0+3)*N+bl.j0:][:rows]
-		var e0, e1, e2, e3 float64
-		for i := range y0 {
-			u := ub[i*lanes : i*lanes+lanes : i*lanes+lanes]
-			d0 := a0[i] - y0[i] - inv*u[0] // (2y_A − y) − Ω u/g² − y_A
-			d1 := a1[i] - y1[i] - inv*u[1]
-			d2 := a2[i] - y2[i] - inv*u[2]
-			d3 := a3[i] - y3[i] - inv*u[3]
-			y0[i] += beta * d0
-			y1[i] += beta * d1
-			y2[i] += beta * d2
-			y3[i] += beta * d3
-			e0 += d0 * d0
-			e1 += d1 * d1
-			e2 += d2 * d2
-			e3 += d3 * d3
+		return errSum + bl.g2*n.yStep4(ub, k0, bl.j0, rows, inv)
+	}
+	if m == lanes { // gathered rows: scatter each source's four lanes at once
+		s0, s1, s2, s3 := n.xsum[k0*N:][:N], n.xsum[(k0+1)*N:][:N], n.xsum[(k0+2)*N:][:N], n.xsum[(k0+3)*N:][:N]
+		for i, s := range src {
+			v := xs4[i*lanes : i*lanes+lanes : i*lanes+lanes]
+			s0[s] += v[0]
+			s1[s] += v[1]
+			s2[s] += v[2]
+			s3[s] += v[3]
 		}
-		return errSum + bl.g2*((e0+e1)+(e2+e3))
+		return errSum + bl.g2*n.yStep4(ub, k0, bl.j0, rows, inv)
 	}
 	for l := 0; l < m; l++ {
 		k := k0 + l
@@ -342,6 +325,44 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 		}
 	}
 	return errSum
+}
+
+// rhs4 writes the right-hand sides r = Ω(2y_A − y) of rows j0 … j0+rows−1 of the four items
+// of a full tile from k0, lane-interleaved (r[i·4 + l]).
+func (n *Network) rhs4(r []float64, k0, j0, rows int) {
+	N, omega := n.N, n.omega
+	y0, y1, y2, y3 := n.y[k0*N+j0:][:rows], n.y[(k0+1)*N+j0:][:rows], n.y[(k0+2)*N+j0:][:rows], n.y[(k0+3)*N+j0:][:rows]
+	a0, a1, a2, a3 := n.yA[k0*N+j0:][:rows], n.yA[(k0+1)*N+j0:][:rows], n.yA[(k0+2)*N+j0:][:rows], n.yA[(k0+3)*N+j0:][:rows]
+	for i := range y0 {
+		v := r[i*lanes : i*lanes+lanes : i*lanes+lanes]
+		v[0], v[1], v[2], v[3] = omega*(2*a0[i]-y0[i]), omega*(2*a1[i]-y1[i]), omega*(2*a2[i]-y2[i]), omega*(2*a3[i]-y3[i])
+	}
+}
+
+// yStep4 updates y of rows j0 … j0+rows−1 of the four items of a full tile from k0 by β·Δy,
+// Δy = (2y_A − y) − inv·u − y_A (eq. 26h's y at the reflected point, inv = Ω/g², minus P_A),
+// with the roots u lane-interleaved, and returns Σ Δy² (in four sums, one per item).
+func (n *Network) yStep4(u []float64, k0, j0, rows int, inv float64) float64 {
+	N, beta := n.N, n.beta
+	y0, y1, y2, y3 := n.y[k0*N+j0:][:rows], n.y[(k0+1)*N+j0:][:rows], n.y[(k0+2)*N+j0:][:rows], n.y[(k0+3)*N+j0:][:rows]
+	a0, a1, a2, a3 := n.yA[k0*N+j0:][:rows], n.yA[(k0+1)*N+j0:][:rows], n.yA[(k0+2)*N+j0:][:rows], n.yA[(k0+3)*N+j0:][:rows]
+	var e0, e1, e2, e3 float64
+	for i := range y0 {
+		ui := u[i*lanes : i*lanes+lanes : i*lanes+lanes]
+		d0 := a0[i] - y0[i] - inv*ui[0]
+		d1 := a1[i] - y1[i] - inv*ui[1]
+		d2 := a2[i] - y2[i] - inv*ui[2]
+		d3 := a3[i] - y3[i] - inv*ui[3]
+		y0[i] += beta * d0
+		y1[i] += beta * d1
+		y2[i] += beta * d2
+		y3[i] += beta * d3
+		e0 += d0 * d0
+		e1 += d1 * d1
+		e2 += d2 * d2
+		e3 += d3 * d3
+	}
+	return (e0 + e1) + (e2 + e3)
 }
 
 // nodePass updates b toward the bias consensus (when updB) and projects the node values of

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"errors"
 	"math"
 	"reflect"
@@ -354,29 +355,33 @@ func TestTiedNetworkIterateMatchesReference(t *testing.T) {
 		rule    ClassRule
 		act     Activation
 		iters   int
+		side    int // input side (0: 6)
 	}{
-		{"conv-conv-dense one worker", "conv3s1x2,conv2s2x2,dense3", 1, ClassRule{Margin: 0.3}, ReLU{}, 24},
-		{"conv-dense-dense two workers exempt", "conv3s2x3,dense4,dense3", 2, ClassRule{Margin: 0.3, Mode: ClassExempt, Count: 1}, ReLU{}, 24},
+		{"conv-conv-dense one worker", "conv3s1x2,conv2s2x2,dense3", 1, ClassRule{Margin: 0.3}, ReLU{}, 24, 0},
+		{"conv-dense-dense two workers exempt", "conv3s2x3,dense4,dense3", 2, ClassRule{Margin: 0.3, Mode: ClassExempt, Count: 1}, ReLU{}, 24, 0},
 		// The fused and plain sums over a tie group's items and edges round differently, and
 		// on this problem the difference grows to 1.2e-12 by iteration 13.
-		{"conv step relabel", "conv2x2,dense3", 2, ClassRule{Margin: 0.3, Mode: ClassRelabel, Count: 2}, Step{Delta: 0.3}, 12},
-		{"conv zigmoid", "conv3s1x2,dense3", 1, ClassRule{Margin: 0.3}, Zigmoid{Delta: 0.3}, 24},
+		{"conv step relabel", "conv2x2,dense3", 2, ClassRule{Margin: 0.3, Mode: ClassRelabel, Count: 2}, Step{Delta: 0.3}, 12, 0},
+		{"conv zigmoid", "conv3s1x2,dense3", 1, ClassRule{Margin: 0.3}, Zigmoid{Delta: 0.3}, 24, 0},
+		// A second convolution of 5×5×4 = 100 in-edges: gathered rows above tiledBelow.
+		{"wide gathered rows", "conv5s1x4,conv5s1x2,dense3", 2, ClassRule{Margin: 0.3, Mode: ClassExempt, Count: 1}, ReLU{}, 24, 12},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := mustArch(t, 6, 6, 1, tc.arch)
+			side := cmp.Or(tc.side, 6)
+			a := mustArch(t, side, side, 1, tc.arch)
 			g := a.Graph
 			n, err := NewNetwork(g, NetworkConfig{Omega: 1.5, Upsilon: 0.7, Activation: tc.act, Class: tc.rule, Workers: tc.workers, Ties: a.Ties}, NewRand(5))
 			noErr(t, err)
 			defer n.Close()
 			checkTiesHold(t, g, a.Ties, n.Weights(), 1.5)
 			const k = 7
-			d, labels := randomBatch(k, 36, 3, 11)
+			d, labels := randomBatch(k, side*side, 3, 11)
 			noErr(t, n.SetBatch(d, labels, k))
 			z := n.State()
 			rng := NewRand(13)
 			KE := k * g.Edges()
 			for i := range z {
-				if i >= 2*KE && (i-2*KE)%g.Nodes() < 36 {
+				if i >= 2*KE && (i-2*KE)%g.Nodes() < side*side {
 					continue
 				}
 				z[i] += 0.3 * (2*rng.Float64() - 1)
