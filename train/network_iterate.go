@@ -229,14 +229,14 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 			v := xa4[i*lanes : i*lanes+lanes : i*lanes+lanes]
 			v[0], v[1], v[2], v[3] = x0[i], x1[i], x2[i], x3[i]
 		}
-		n.rhs4(r, k0, bl.j0, rows)
+		n.rhs4(r, k0, bl.j0, rows, omega)
 	} else if m == lanes { // a full tile of gathered rows: each source's four lanes at once
 		x0, x1, x2, x3 := n.xA[k0*N:][:N], n.xA[(k0+1)*N:][:N], n.xA[(k0+2)*N:][:N], n.xA[(k0+3)*N:][:N]
 		for i, s := range src {
 			v := xa4[i*lanes : i*lanes+lanes : i*lanes+lanes]
 			v[0], v[1], v[2], v[3] = x0[s], x1[s], x2[s], x3[s]
 		}
-		n.rhs4(r, k0, bl.j0, rows)
+		n.rhs4(r, k0, bl.j0, rows, omega)
 	} else {
 		clear(xa4)
 		for l := 0; l < m; l++ {
@@ -329,8 +329,8 @@ func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 
 // rhs4 writes the right-hand sides r = Ω(2y_A − y) of rows j0 … j0+rows−1 of the four items
 // of a full tile from k0, lane-interleaved (r[i·4 + l]).
-func (n *Network) rhs4(r []float64, k0, j0, rows int) {
-	N, omega := n.N, n.omega
+func (n *Network) rhs4(r []float64, k0, j0, rows int, omega float64) {
+	N := n.N
 	y0, y1, y2, y3 := n.y[k0*N+j0:][:rows], n.y[(k0+1)*N+j0:][:rows], n.y[(k0+2)*N+j0:][:rows], n.y[(k0+3)*N+j0:][:rows]
 	a0, a1, a2, a3 := n.yA[k0*N+j0:][:rows], n.yA[(k0+1)*N+j0:][:rows], n.yA[(k0+2)*N+j0:][:rows], n.yA[(k0+3)*N+j0:][:rows]
 	for i := range y0 {
