@@ -2,7 +2,9 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -26,6 +28,17 @@ type FactorizeSettings struct {
 	Trace func(iter int, rrrErr float64)
 	// OnEpoch, if set, is called after every epoch with recon_err over the whole data.
 	OnEpoch func(epoch int, reconErr float64)
+
+	// Checkpointing, for exact NMF only (one batch of all rows, one epoch, plain RRR):
+	// Checkpoint, if set, receives the run's state every CheckpointEvery iterations (if > 0)
+	// and once more when the run stops by its cap, its tolerance or cancellation (not when
+	// it diverges). An error from it stops the run and is returned.
+	Checkpoint      func(*NMFCheckpoint) error
+	CheckpointEvery int
+	// Resume, if set, goes on from this checkpoint of the same data and settings instead of
+	// a random start: IterPerBatch then caps the iterations of the whole run, those before
+	// the checkpoint included, and the iterates are those of an unbroken run.
+	Resume *NMFCheckpoint
 }
 
 // Factorization is the result of Factorize.
@@ -83,11 +96,56 @@ func Factorize(ctx context.Context, y []float64, rows, cols int, s FactorizeSett
 	f := &Factorization{Rows: rows, D: cols, C: cfg.Rank}
 	start := time.Now()
 	exact := batch == rows && epochs == 1
+	beta := s.Beta
+	if beta == 0 {
+		beta = 1
+	}
+	checkpointing := s.Checkpoint != nil || s.Resume != nil
+	if checkpointing && (!exact || (s.Gamma != 0 && s.Gamma != 1)) {
+		return nil, fmt.Errorf("%w: checkpoints are for exact NMF (one batch, one epoch, γ = 1) only", ErrSettings)
+	}
+	if s.Resume != nil {
+		if err := s.Resume.fits(y, rows, cols, s, n.omega, beta, len(n.parts)); err != nil {
+			return nil, err
+		}
+	}
+	var prior time.Duration
+	snapshot := func(iter int, rrrErr float64) *NMFCheckpoint {
+		c := n.checkpoint()
+		c.Beta, c.Tol, c.Seed, c.DataHash = beta, s.Tol, s.Seed, matrixHash(y, rows, cols)
+		c.Iter, c.Work, c.RRRErr = iter, int64(iter)*n.Work(), rrrErr
+		c.Seconds = (prior + time.Since(start)).Seconds()
+		return c
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var ckptErr error
+	lastErr := math.NaN()
 	codes := make([]float64, rows*cfg.Rank)
 	buf := make([]float64, batch*cols)
 	var ref *Reference
 	l := newEpochLoop(rows, batch, epochs)
 	l.settings = Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch, Trace: s.Trace}
+	if checkpointing {
+		trace := s.Trace
+		l.settings.Trace = func(i int, e float64) {
+			lastErr = e
+			if trace != nil {
+				trace(i, e)
+			}
+			if s.Checkpoint != nil && s.CheckpointEvery > 0 && i%s.CheckpointEvery == 0 && ckptErr == nil {
+				if ckptErr = s.Checkpoint(snapshot(i, e)); ckptErr != nil {
+					cancel()
+				}
+			}
+		}
+	}
+	if r := s.Resume; r != nil {
+		l.iter = r.Iter
+		l.settings.MaxIter = s.IterPerBatch - r.Iter
+		prior = time.Duration(r.Seconds * float64(time.Second))
+		f.Work, lastErr = r.Work, r.RRRErr
+	}
 	if !exact {
 		l.shuffle = func(_ int, order []int) {
 			rng.Shuffle(rows, func(i, j int) { order[i], order[j] = order[j], order[i] })
@@ -99,6 +157,9 @@ func Factorize(ctx context.Context, y []float64, rows, cols int, s FactorizeSett
 		}
 		if err := n.SetBatch(buf, batch); err != nil {
 			return nil, err
+		}
+		if s.Resume != nil {
+			n.restore(s.Resume)
 		}
 		if s.Gamma != 0 && s.Gamma != 1 {
 			ref = NewReference(n.Problem(), n.State(), s.Gamma)
@@ -128,12 +189,31 @@ func Factorize(ctx context.Context, y []float64, rows, cols int, s FactorizeSett
 		}
 		return nil
 	}
-	if err := l.run(ctx); err != nil {
+	if s.Resume != nil && l.settings.MaxIter == 0 {
+		// resumed at its cap: nothing to iterate, the result is the checkpoint's
+		if _, err := l.start(l.order); err != nil {
+			return nil, err
+		}
+		f.Stop, f.RRRErr = StopMaxIter, lastErr
+		copy(codes, n.Codes())
+		f.ReconErr = n.ReconErr(y, codes, rows)
+	} else {
+		err = l.run(ctx)
+	}
+	if ckptErr != nil {
+		return nil, ckptErr
+	}
+	if s.Checkpoint != nil && (err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		if cerr := s.Checkpoint(snapshot(l.iter, lastErr)); cerr != nil {
+			return nil, cerr
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	iter := l.iter
 	f.Iterations = iter
-	f.Elapsed = time.Since(start)
+	f.Elapsed = prior + time.Since(start)
 	f.Features = append([]float64(nil), n.Features()...)
 	f.Codes = codes
 	return f, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -98,6 +99,7 @@ type ledmRun struct {
 	Certificate string  `json:"certificate,omitempty"`  // directory of the checked certificate
 	CertError   string  `json:"cert_error,omitempty"`   // why a solved run has no certificate
 	MaxResidual float64 `json:"max_residual,omitempty"` // of the certificate, by the independent check
+	Checkpoint  string  `json:"checkpoint,omitempty"`   // the run's last state (-checkpoint), for -resume
 }
 
 // ledmResult is the JSON of a fixed-rank repro ledm.
@@ -155,7 +157,17 @@ type ledmSolver struct {
 	maxGWM    float64 // the work cap of a run in GWMs, if > 0; else
 	capTimes  float64 // the cap is this multiple of the paper's mean work at m
 	certDir   string
-	bar       *progress.Bar // counts work in MWMs (10⁶ weight-multiplies), if set
+	ckptDir   string               // save each run's state here (-checkpoint), if set
+	resume    *train.NMFCheckpoint // go on from this state (-resume), if set
+	bar       *progress.Bar        // counts work in MWMs (10⁶ weight-multiplies), if set
+}
+
+// ledmCheckpointGWM is the work between two checkpoints of a run (about a minute on one core).
+const ledmCheckpointGWM = 10
+
+// ledmCheckpointPath is where -checkpoint DIR keeps the state of run (m, rank, seed).
+func ledmCheckpointPath(dir string, m, rank int, seed uint64) string {
+	return filepath.Join(dir, fmt.Sprintf("m%d-r%d-s%d.ckpt", m, rank, seed))
 }
 
 // capUnits is a run's cap in the bar's units: a run that stops early counts the rest of its
@@ -181,10 +193,17 @@ func (s *ledmSolver) run(ctx context.Context, m, rank int, omega float64, seed u
 		IterPerBatch: iters,
 		Seed:         seed,
 	}
+	var ckptPath string
+	if s.ckptDir != "" {
+		ckptPath = ledmCheckpointPath(s.ckptDir, m, rank, seed)
+		settings.CheckpointEvery = max(1, int(ledmCheckpointGWM*1e9/wm))
+		settings.Checkpoint = func(c *train.NMFCheckpoint) error { return c.WriteFile(ckptPath) }
+	}
+	settings.Resume = s.resume
 	if s.bar != nil {
 		step := max(1, int(1e7/wm)) // iterations per report: about 10 MWMs
 		units := int(math.Round(float64(step) * wm / 1e6))
-		reported, capUnits := 0, s.capUnits(m)
+		reported, capUnits := 0, s.capUnits(m)-s.resumedUnits()
 		settings.Trace = func(i int, e float64) {
 			if i%step == 0 && reported+units <= capUnits {
 				reported += units
@@ -199,10 +218,13 @@ func (s *ledmSolver) run(ctx context.Context, m, rank int, omega float64, seed u
 	}
 	f, err := train.Factorize(ctx, y.Data, y.Rows, y.Cols, settings)
 	if err != nil {
+		if ckptPath != "" && ctx.Err() != nil {
+			return ledmRun{}, fmt.Errorf("m=%d rank %d seed %d: %w; its state is in %s (go on with -resume %s)", m, rank, seed, err, ckptPath, ckptPath)
+		}
 		return ledmRun{}, err
 	}
 	r := ledmRun{M: m, Rank: rank, Seed: seed, Omega: omega, Solved: f.ReconErr < ledmSolvedBelow, ReconErr: f.ReconErr,
-		GWMs: f.GWMs(), Seconds: f.Elapsed.Seconds(), Iterations: f.Iterations}
+		GWMs: f.GWMs(), Seconds: f.Elapsed.Seconds(), Iterations: f.Iterations, Checkpoint: ckptPath}
 	if r.Solved && s.certDir != "" {
 		dir := filepath.Join(s.certDir, fmt.Sprintf("m%d-r%d-s%d", m, rank, seed))
 		meta := nmfcert.Meta{M: m, Rank: rank, Seed: seed, Beta: s.beta, Omega: omega, Tol: s.tol,
@@ -233,7 +255,18 @@ func (r ledmRun) line() string {
 	if r.CertError != "" {
 		s += "; NO CERTIFICATE: " + r.CertError
 	}
+	if r.Checkpoint != "" && !r.Solved {
+		s += "; state in " + r.Checkpoint
+	}
 	return s
+}
+
+// resumedUnits is the work of the resumed state in the bar's units (0 without -resume).
+func (s *ledmSolver) resumedUnits() int {
+	if s.resume == nil {
+		return 0
+	}
+	return int(math.Round(float64(s.resume.Work) * 1e-6))
 }
 
 // parseMRange reads "M" or "M1-M2".
@@ -273,6 +306,12 @@ With -cert DIR every solved run leaves a certificate in DIR/m<M>-r<R>-s<SEED>: t
 as CSV at full precision, an NMF bundle, certificate.json, and the factors after the
 rounding pass; each is read back and checked independently ("lwl-train verify").
 
+With -checkpoint DIR every run saves its state to DIR/m<M>-r<R>-s<SEED>.ckpt every 10
+GWMs and when it stops (at its cap, solved, or interrupted); -resume FILE goes on from such
+a state, with m, rank, Ω, β and seed taken from it and -max-gwm (or -cap) capping the
+whole run, the work before included. A resumed run repeats an unbroken one bit for bit,
+so its certificate names the command of the unbroken run.
+
 With -from-cert CERT nothing is solved: rows and columns 0 … m−1 of the M×M LEDM are
 ((M−1)/(m−1))⁻² times the m×m one, so a certificate for M gives one of the same rank for
 every smaller m; they are written to -cert DIR as m<m>-r<R>-from-m<M>.
@@ -282,6 +321,8 @@ Examples:
   lwl-train repro ledm -m 17 -rank 9 -runs 2 -cert docs/ledm
   lwl-train repro ledm -sweep -m 6-8 -runs 4 -cap 2 -json
   lwl-train repro ledm -m 17-19 -from-cert docs/ledm/m20-r9-s1 -cert docs/ledm
+  lwl-train repro ledm -m 20 -rank 9 -runs 1 -max-gwm 100 -checkpoint ckpt
+  lwl-train repro ledm -resume ckpt/m20-r9-s1.ckpt -max-gwm 300 -checkpoint ckpt
 `
 
 func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -300,15 +341,41 @@ func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	certDir := fs.String("cert", "", "write a checked certificate of every solved run under this directory")
 	fromCert := fs.String("from-cert", "", "solve nothing: derive certificates for the m of -m from this certificate of a larger m, by restriction")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
+	ckptDir := fs.String("checkpoint", "", "save each run's state in this directory every 10 GWMs and when it stops, for -resume")
+	resumeFrom := fs.String("resume", "", "go on from this checkpoint (-checkpoint) of one run; m, rank, Ω, β and seed are its")
 	if err := fs.parseNoArgs(args); err != nil {
 		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var resume *train.NMFCheckpoint
+	if *resumeFrom != "" {
+		if *sweep || *fromCert != "" || *runs != 1 && set["runs"] {
+			return &usageError{"-resume goes on with one run: not with -sweep, -from-cert or -runs"}
+		}
+		c, err := train.ReadNMFCheckpoint(*resumeFrom)
+		if err != nil {
+			return err
+		}
+		if c.Rows != c.D || !(c.Rows >= 3) {
+			return fmt.Errorf("%s: a checkpoint of a %d×%d matrix, not of an LEDM", *resumeFrom, c.Rows, c.D)
+		}
+		for name, differs := range map[string]bool{
+			"m": set["m"] && *mFlag != strconv.Itoa(c.D), "rank": set["rank"] && *rank != c.Rank,
+			"omega": set["omega"] && *omega != c.Omega, "beta": set["beta"] && *beta != c.Beta, "seed": set["seed"] && *seed != c.Seed,
+		} {
+			if differs {
+				return &usageError{fmt.Sprintf("-%s differs from the checkpoint %s (m %d, rank %d, Ω %g, β %g, seed %d)", name, *resumeFrom, c.D, c.Rank, c.Omega, c.Beta, c.Seed)}
+			}
+		}
+		*mFlag, *rank, *omega, *beta, *seed, *runs = strconv.Itoa(c.D), c.Rank, c.Omega, c.Beta, c.Seed, 1
+		resume = c
 	}
 	lo, hi, err := parseMRange(*mFlag)
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	runsSet := false
-	fs.Visit(func(f *flag.Flag) { runsSet = runsSet || f.Name == "runs" })
+	runsSet := set["runs"]
 	if *sweep && !runsSet {
 		*runs = 4
 	}
@@ -325,7 +392,17 @@ func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *workers <= 0 {
 		*workers = runtime.GOMAXPROCS(0)
 	}
-	s := &ledmSolver{beta: *beta, tol: *tol, maxGWM: *maxGWM, capTimes: *capTimes, certDir: *certDir}
+	s := &ledmSolver{beta: *beta, tol: *tol, maxGWM: *maxGWM, capTimes: *capTimes, certDir: *certDir, ckptDir: *ckptDir, resume: resume}
+	if resume != nil {
+		if work := float64(resume.Work) * 1e-9; work >= s.capGWM(lo) {
+			return &usageError{fmt.Sprintf("the checkpoint %s has spent %.4g GWMs, the cap is %.4g: raise -max-gwm", *resumeFrom, work, s.capGWM(lo))}
+		}
+	}
+	if *ckptDir != "" && *fromCert == "" {
+		if err := os.MkdirAll(*ckptDir, 0o755); err != nil {
+			return err
+		}
+	}
 	if *fromCert != "" {
 		if *certDir == "" {
 			return &usageError{"-from-cert needs -cert DIR for the derived certificates"}
@@ -345,8 +422,12 @@ func runReproLEDM(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stderr, "repro ledm: m=%d rank %d β %g Ω %g, %d runs, tol %g, cap %.3g GWMs per run\n",
 		m, r, *beta, om, *runs, *tol, s.capGWM(m))
+	if resume != nil {
+		fmt.Fprintf(stderr, "repro ledm: going on from %s after %d iterations (%.4g GWMs, RRR_err %.2g)\n",
+			*resumeFrom, resume.Iter, float64(resume.Work)*1e-9, resume.RRRErr)
+	}
 	res := make([]ledmRun, *runs)
-	bar := progress.New(stderr, "work in MWMs (runs' caps)", *runs*s.capUnits(m), 0)
+	bar := progress.New(stderr, "work in MWMs (runs' caps)", *runs*(s.capUnits(m)-s.resumedUnits()), 0)
 	s.bar = bar
 	err = runParallel(ctx, *runs, *workers, func(ctx context.Context, i int) error {
 		var err error

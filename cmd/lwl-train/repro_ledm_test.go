@@ -165,3 +165,48 @@ func TestReproLEDMFromCert(t *testing.T) {
 		t.Errorf("deriving m = 17 from m = 17: exit %d, want 2", code)
 	}
 }
+
+// A run stopped at its cap with -checkpoint goes on with -resume to the result of an
+// unbroken run with the larger cap, iteration for iteration; -resume refuses flags that
+// contradict its checkpoint and a cap it has already spent.
+func TestReproLEDMResume(t *testing.T) {
+	dir := t.TempDir()
+	ledm := func(args ...string) ledmResult {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(append([]string{"repro", "ledm", "-json"}, args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d\nstderr: %s", args, code, stderr.String())
+		}
+		var got ledmResult
+		lastJSON(t, stdout.String(), &got)
+		return got
+	}
+	// m = 8 at rank 5, below its non-negative rank 6: both legs run to their caps.
+	whole := ledm("-m", "8", "-rank", "5", "-runs", "1", "-seed", "2", "-max-gwm", "0.002")
+	first := ledm("-m", "8", "-rank", "5", "-runs", "1", "-seed", "2", "-max-gwm", "0.001", "-checkpoint", dir)
+	path := filepath.Join(dir, "m8-r5-s2.ckpt")
+	if first.Each[0].Checkpoint != path || first.Each[0].Solved {
+		t.Fatalf("first leg %+v: want an unsolved run with its state in %s", first.Each[0], path)
+	}
+	again := ledm("-resume", path, "-max-gwm", "0.002", "-checkpoint", dir)
+	w, a := whole.Each[0], again.Each[0]
+	if a.Iterations != w.Iterations || a.ReconErr != w.ReconErr || a.GWMs != w.GWMs || a.Seed != 2 || a.Rank != 5 || a.M != 8 {
+		t.Errorf("resumed run %+v, unbroken run %+v: want the same iterations and recon_err", a, w)
+	}
+	for _, args := range [][]string{
+		{"-resume", path, "-max-gwm", "0.002", "-rank", "6"},
+		{"-resume", path, "-max-gwm", "0.002", "-seed", "3"},
+		{"-resume", path, "-max-gwm", "0.0015"}, // the checkpoint holds 0.002 GWMs of work
+		{"-resume", path, "-max-gwm", "0.004", "-sweep"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(append([]string{"repro", "ledm"}, args...), &stdout, &stderr); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	missing := filepath.Join(dir, "nothing.ckpt")
+	if code := run([]string{"repro", "ledm", "-resume", missing, "-max-gwm", "1"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), missing) {
+		t.Errorf("a missing checkpoint: exit %d, %q; want 1 and the file named", code, stderr.String())
+	}
+}
