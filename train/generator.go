@@ -21,7 +21,12 @@ type FilterSettings struct {
 	BatchSize    int     // items per batch (500 in the paper)
 	Epochs       int     // 0 means 1
 	Seed         uint64
-	OnEpoch      func(FilterEpoch)
+	Workers      int // parallel parts of one iteration; 0 means GOMAXPROCS
+
+	// OnEpoch, if set, is called after every epoch; OnBatch after every batch with the
+	// batches done in this call and the call's total (for progress and ETA).
+	OnEpoch func(FilterEpoch)
+	OnBatch func(done, total int)
 
 	// TestGenuine and TestFake, when set, are held-out codes (encodings of test data and
 	// fresh iDE samples) whose fp and tn are reported per epoch (figures 22 and 23).
@@ -114,7 +119,7 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 	// The allowance is a count per batch: fpa times the batch's expected number of fakes.
 	count := int(math.Round(s.FPA * float64(batch) * float64(nf) / float64(N)))
 	net, err := NewNetwork(g, NetworkConfig{Omega: s.Omega, Upsilon: s.Upsilon,
-		Class: ClassRule{Margin: s.Margin, Mode: ClassFalsePositive, Count: count}}, rng)
+		Class: ClassRule{Margin: s.Margin, Mode: ClassFalsePositive, Count: count}, Workers: s.Workers}, rng)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,9 +148,13 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		return net, net.SetBatch(buf, lab, batch)
 	}
 	var st FilterEpoch // the epoch in progress
+	done, total := 0, l.batches()*l.epochs
 	l.done = func(ep int, _ []int, sts Status, _ float64) error {
 		if st.Epoch != ep {
 			st = FilterEpoch{Epoch: ep}
+		}
+		if done++; s.OnBatch != nil {
+			s.OnBatch(done, total)
 		}
 		work += sts.Work
 		st.ErrStop += sts.Err
