@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -234,6 +237,12 @@ paper's fp of 28.5% (training) and 31.6% (test).
 The paper's run on the shipped generator:
   lwl-train filter -generator testdata/mnist-generator.lwlb -epochs 20 -iter 1000 -o new.lwlb
 costs 3360 GWMs (10⁴ items, 3×10⁴ codes per epoch). Progress and ETA go to stderr.
+
+Long runs survive: a checkpoint is written after every epoch (-checkpoint, default
+OUT.ckpt), and -resume goes on from it with the filter an unbroken run would have had
+(with the same -workers). The first Ctrl-C (or SIGTERM) ends the batch in progress,
+writes the checkpoint, prints the figures of the filter so far and the command that
+resumes; it writes no bundle. -epochs larger than the checkpoint's extends a finished run.
 `, stderr)
 	genPath := fs.String("generator", "", "generator bundle whose filter is retrained (required)")
 	out := fs.String("o", "", "output bundle (required; may not be the -generator file)")
@@ -246,11 +255,16 @@ costs 3360 GWMs (10⁴ items, 3×10⁴ codes per epoch). Progress and ETA go to 
 	testItems := fs.Int("test-items", 10000, "MNIST test digits whose encodings are the genuine test codes (0: none; the shipped generator was measured on all 10000)")
 	seed := fs.Uint64("seed", 0, "seed of the fakes and the filter, as generative's -seed (default: the bundle's seed)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
+	ckptPath := fs.String("checkpoint", "", "checkpoint file, written after every epoch and on Ctrl-C (default OUT.ckpt)")
+	resume := fs.Bool("resume", false, "go on from the checkpoint")
 	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
 	if *genPath == "" || *out == "" {
 		return &usageError{"-generator and -o are required"}
+	}
+	if *ckptPath == "" {
+		*ckptPath = *out + ".ckpt"
 	}
 	if fc.epochs < 1 || fc.iter < 1 || fc.batch < 1 || fc.workers < 0 || *testItems < 0 || !(fc.fpa >= 0 && fc.fpa <= 1) {
 		return &usageError{"-epochs, -iter and -batch must be positive, -workers and -test-items not negative, -fpa in [0, 1]"}
@@ -260,6 +274,11 @@ costs 3360 GWMs (10⁴ items, 3×10⁴ codes per epoch). Progress and ETA go to 
 	}
 	seedSet := false
 	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+	for _, p := range []string{*out, *ckptPath} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 
 	b, err := format.Load(*genPath)
@@ -286,6 +305,9 @@ costs 3360 GWMs (10⁴ items, 3×10⁴ codes per epoch). Progress and ETA go to 
 	}
 	C := len(b.Generator.Marginals)
 	m := len(enc) / C
+	if m != b.Provenance.DatasetSize {
+		return fmt.Errorf("%s: the code marginals hold %d samples per code node, the provenance %d training items: they are not the items' encodings, and the filter's codes cannot be rebuilt", *genPath, m, b.Provenance.DatasetSize)
+	}
 	var testEnc []float64
 	mnist := b.Provenance.Dataset == "mnist-train" && model.NumData() == dataset.MNISTSide*dataset.MNISTSide
 	switch {
@@ -319,6 +341,19 @@ costs 3360 GWMs (10⁴ items, 3×10⁴ codes per epoch). Progress and ETA go to 
 	tm := len(testEnc) / C
 
 	s := fc.settings(codes, *seed)
+	if *resume {
+		c, err := train.ReadFilterCheckpoint(*ckptPath)
+		if err != nil {
+			return err
+		}
+		s.Resume = c
+		fmt.Fprintf(stderr, "resuming from %s: epoch %d, code %d of %d (%.4g GWMs, %.0fs so far)\n",
+			*ckptPath, c.Epoch, c.Next, c.Genuine+c.Fake, float64(c.Work)*1e-9, c.Seconds)
+		for _, e := range c.History {
+			printFilterEpoch(stderr, e, fc.epochs)
+		}
+	}
+	s.Checkpoint = func(c *train.FilterCheckpoint) error { return c.WriteFile(*ckptPath) }
 	var bar *progress.Bar
 	s.OnBatch = func(done, total int) {
 		if bar == nil {
@@ -331,42 +366,48 @@ costs 3360 GWMs (10⁴ items, 3×10⁴ codes per epoch). Progress and ETA go to 
 		printFilterEpoch(stderr, e, fc.epochs)
 	}
 	fmt.Fprintf(stderr, "filter: %d genuine + %d fake training codes, %d + %d test codes; %d epochs × %d batches of %d × %d iterations, fpa %g, seed %d\n",
-		m, 2*m, tm, 2*tm, fc.epochs, 3*m/fc.batch, fc.batch, fc.iter, fc.fpa, *seed)
-	filter, fe, err := train.TrainFilter(ctx, codes.Genuine, codes.Fake, C, s)
+		m, 2*m, tm, 2*tm, fc.epochs, 3*m/min(fc.batch, 3*m), min(fc.batch, 3*m), fc.iter, fc.fpa, *seed)
+	// The first SIGINT or SIGTERM (ctx's cancellation) ends the run after the batch in
+	// progress; the batches themselves run on a context that the signal does not cancel.
+	// A signal that came while the codes were built stops the run before its first batch.
+	interrupt := make(chan struct{})
+	s.Interrupt = interrupt
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			signal.Reset(os.Interrupt) // a second Ctrl-C quits at once
+			fmt.Fprintf(stderr, "interrupted: finishing the batch in progress, then writing %s (Ctrl-C again quits at once)\n", *ckptPath)
+			close(interrupt)
+		})
+	}
+	if ctx.Err() != nil {
+		stop()
+	}
+	stopWatch := context.AfterFunc(ctx, stop)
+	defer stopWatch()
+	filter, fe, err := train.TrainFilter(context.WithoutCancel(ctx), codes.Genuine, codes.Fake, C, s)
 	if bar != nil {
 		bar.Finish()
 	}
+	if errors.Is(err, train.ErrInterrupted) {
+		return filterInterrupted(filter, fe, b, codes, oldGen, *genPath, args, *ckptPath, stderr)
+	}
 	if err != nil {
 		return err
+	}
+	if len(fe) < fc.epochs || fe[len(fe)-1].Epoch != fc.epochs {
+		return fmt.Errorf("%s: the checkpoint is past epoch %d already (-epochs %d)", *ckptPath, len(fe), fc.epochs)
 	}
 	last := fe[len(fe)-1]
-	fn, err := formatFilter(filter)
+	nb, newGen, err := withFilter(b, filter, fc.fpa)
 	if err != nil {
 		return err
 	}
-
-	nb := *b
-	nb.Generator = &format.Generator{Marginals: b.Generator.Marginals, Filter: fn, FPA: fc.fpa}
 	p := &nb.Provenance
-	p.Hyper, p.Metrics = maps.Clone(b.Provenance.Hyper), maps.Clone(b.Provenance.Metrics)
-	if p.Hyper == nil {
-		p.Hyper = map[string]float64{}
-	}
-	if p.Metrics == nil {
-		p.Metrics = map[string]float64{}
-	}
 	fc.hyper(p.Hyper)
 	p.Hyper["filter_test_items"] = float64(tm)
 	if *seed != b.Provenance.Seed {
 		p.Hyper["filter_seed"] = float64(*seed)
-	}
-	newModel, err := infer.New(&nb)
-	if err != nil {
-		return err
-	}
-	newGen, err := generate.New(newModel)
-	if err != nil {
-		return err
 	}
 	res := filterResult{Generator: *genPath, Out: *out, Items: m, TestItems: tm, Epochs: fc.epochs, Iter: fc.iter, Batch: fc.batch,
 		FPA: fc.fpa, Seed: *seed, Old: measureFilter(oldGen, codes), New: measureFilter(newGen, codes), GWMs: last.GWMs, Seconds: last.Seconds}
@@ -392,31 +433,13 @@ costs 3360 GWMs (10⁴ items, 3×10⁴ codes per epoch). Progress and ETA go to 
 		note = p.Notes + "; " + note
 	}
 	p.Notes = note
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		return err
-	}
-	if err := format.Save(*out, &nb); err != nil {
+	if err := format.Save(*out, nb); err != nil {
 		return err
 	}
 
 	fmt.Fprintf(stdout, "wrote %s: filter %d epochs × %d iterations per batch of %d, fpa %g, %.1f GWMs, %.0fs\n",
 		*out, fc.epochs, fc.iter, fc.batch, fc.fpa, last.GWMs, last.Seconds)
-	t := newTable(stdout)
-	t.row("filter", "fp train", "fp test", "tn train", "tn test")
-	pct := func(v float64) string {
-		if math.IsNaN(v) {
-			return "—"
-		}
-		return fmt.Sprintf("%.1f%%", 100*v)
-	}
-	t.row("paper (figures 22, 23)", pct(paperFilterFP), pct(paperFilterTestFP), "—", "—")
-	for _, r := range []struct {
-		name string
-		r    filterRates
-	}{{"old: " + *genPath, res.Old}, {"new: " + *out, res.New}} {
-		t.row(r.name, pct(r.r.FP), pct(r.r.TestFP), pct(r.r.TN), pct(r.r.TestTN))
-	}
-	t.flush()
+	printFilterTable(stdout, "old: "+*genPath, res.Old, "new: "+*out, res.New)
 	verdict := "the new filter is at least as good as the old (fp and tn no higher on training and test codes)"
 	if !res.NoWorse {
 		verdict = "the new filter is worse than the old in fp or tn on the training or test codes"
@@ -426,6 +449,72 @@ costs 3360 GWMs (10⁴ items, 3×10⁴ codes per epoch). Progress and ETA go to 
 		return printJSON(stdout, res)
 	}
 	return nil
+}
+
+// withFilter returns a copy of the generator bundle b with the filter c trained with
+// allowance fpa (the autoencoder, marginals and provenance shared or copied, never
+// changed), and the runtime's generator on it.
+func withFilter(b *format.Bundle, c *train.Classifier, fpa float64) (*format.Bundle, *generate.Generator, error) {
+	fn, err := formatFilter(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	nb := *b
+	nb.Generator = &format.Generator{Marginals: b.Generator.Marginals, Filter: fn, FPA: fpa}
+	p := &nb.Provenance
+	p.Hyper, p.Metrics = maps.Clone(b.Provenance.Hyper), maps.Clone(b.Provenance.Metrics)
+	if p.Hyper == nil {
+		p.Hyper = map[string]float64{}
+	}
+	if p.Metrics == nil {
+		p.Metrics = map[string]float64{}
+	}
+	m, err := infer.New(&nb)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := generate.New(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &nb, g, nil
+}
+
+// printFilterTable prints the fp and tn of two filters beside the paper's.
+func printFilterTable(w io.Writer, oldName string, old filterRates, newName string, new filterRates) {
+	t := newTable(w)
+	t.row("filter", "fp train", "fp test", "tn train", "tn test")
+	pct := func(v float64) string {
+		if math.IsNaN(v) {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", 100*v)
+	}
+	t.row("paper (figures 22, 23)", pct(paperFilterFP), pct(paperFilterTestFP), "—", "—")
+	t.row(oldName, pct(old.FP), pct(old.TestFP), pct(old.TN), pct(old.TestTN))
+	t.row(newName, pct(new.FP), pct(new.TestFP), pct(new.TN), pct(new.TestTN))
+	t.flush()
+}
+
+// filterInterrupted reports a run stopped by a signal: the checkpoint is written (by the
+// Checkpoint hook); the filter so far is measured beside the old one (on stderr: the run
+// failed, stdout stays empty), and the message says how to go on.
+func filterInterrupted(c *train.Classifier, fe []train.FilterEpoch, b *format.Bundle, codes filterCodes, oldGen *generate.Generator,
+	genPath string, args []string, ckptPath string, stderr io.Writer) error {
+	_, g, err := withFilter(b, c, b.Generator.FPA)
+	if err != nil {
+		return err
+	}
+	printFilterTable(stderr, "old: "+genPath, measureFilter(oldGen, codes), fmt.Sprintf("so far (%d whole epochs)", len(fe)), measureFilter(g, codes))
+	resume := []string{"lwl-train", "filter"}
+	for _, a := range args {
+		if a != "-resume" && a != "--resume" && a != "-resume=true" {
+			resume = append(resume, shellQuote(a))
+		}
+	}
+	resume = append(resume, "-resume")
+	fmt.Fprintf(stderr, "interrupted after %d whole epochs: wrote %s\nresume with:\n\t%s\n", len(fe), ckptPath, strings.Join(resume, " "))
+	return &interruptedError{fmt.Sprintf("interrupted; resume from %s with -resume", ckptPath)}
 }
 
 // sameFile reports whether a and b name one existing file.

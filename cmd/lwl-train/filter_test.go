@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/generate"
 	"github.com/lwl-go/lwl/infer"
+	"github.com/lwl-go/lwl/train"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,10 +101,44 @@ func TestFilterRetrainsShippedGenerator(t *testing.T) {
 	assert.Len(t, r.Images, 5)
 }
 
-// A generator of other data than MNIST (the closed-form binary one) is retrained on its
-// marginals alone, without test codes.
+// binaryGenerator writes a generator of other data than MNIST: the closed-form binary
+// encoder of testdata/binary5-generator.lwlb (2⁵ one-hot items, 5 code nodes), whose code
+// marginals are made the encodings of its 32 items, as a trained generator's are.
+func binaryGenerator(t *testing.T) string {
+	t.Helper()
+	b, err := format.Load("../../testdata/binary5-generator.lwlb")
+	require.NoError(t, err)
+	m, err := infer.New(b)
+	require.NoError(t, err)
+	n, C := m.NumData(), m.NumCodes()
+	marg := make([][]float64, C)
+	for k := 0; k < n; k++ {
+		item := make([]float64, n)
+		item[k] = 1
+		for c, v := range m.Encode(nil, item) {
+			marg[c] = append(marg[c], v)
+		}
+	}
+	b.Generator.Marginals = marg
+	b.Provenance.DatasetSize = n
+	path := filepath.Join(t.TempDir(), "binary.lwlb")
+	require.NoError(t, format.Save(path, b))
+	return path
+}
+
+// A generator whose code marginals are not its items' encodings (the closed-form binary
+// one holds 0 and 1 per code node) is refused: its filter's codes cannot be rebuilt.
+func TestFilterRefusesMarginalsThatAreNotEncodings(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"filter", "-generator", "../../testdata/binary5-generator.lwlb", "-o", filepath.Join(t.TempDir(), "o.lwlb")}, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), "binary5-generator.lwlb: the code marginals hold 2 samples per code node, the provenance 32 training items")
+}
+
+// A generator of other data than MNIST is retrained on its marginals alone, without test
+// codes.
 func TestFilterNonMNISTGenerator(t *testing.T) {
-	const bin = "../../testdata/binary5-generator.lwlb"
+	bin := binaryGenerator(t)
 	out := filepath.Join(t.TempDir(), "b.lwlb")
 	stdout, stderr := runOK(t, "filter", "-generator", bin, "-o", out, "-epochs", "3", "-iter", "20", "-batch", "48", "-fpa", "0.5", "-json")
 	assert.Contains(t, stderr, "not an MNIST generator")
@@ -113,4 +150,48 @@ func TestFilterNonMNISTGenerator(t *testing.T) {
 	assert.NotContains(t, b.Provenance.Metrics, "test_fp")
 	_, err := generate.Load(out)
 	require.NoError(t, err)
+}
+
+// A run stopped by a signal before its first batch writes a checkpoint and exits 1 with the
+// command that resumes; resumed, and a run of one epoch extended to three, end with the
+// filter of the unbroken three-epoch run.
+func TestFilterResumeMatchesUnbroken(t *testing.T) {
+	bin := binaryGenerator(t)
+	dir := t.TempDir()
+	small := []string{"-generator", bin, "-iter", "20", "-batch", "24", "-workers", "1"}
+	whole := filepath.Join(dir, "whole.lwlb")
+	runOK(t, append([]string{"filter", "-epochs", "3", "-o", whole}, small...)...)
+	want, err := format.Load(whole)
+	require.NoError(t, err)
+
+	stopped := filepath.Join(dir, "stopped.lwlb")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"-epochs", "3", "-o", stopped}, small...)
+	err = commands["filter"].run(ctx, args, &stdout, &stderr)
+	require.ErrorIs(t, err, train.ErrInterrupted)
+	assert.Contains(t, stderr.String(), "resume with:")
+	assert.Contains(t, stderr.String(), "-resume")
+	assert.Contains(t, stderr.String(), "so far (0 whole epochs)")
+	assert.Empty(t, stdout.String())
+	assert.NoFileExists(t, stopped)
+	require.FileExists(t, stopped+".ckpt")
+	runOK(t, append([]string{"filter", "-resume"}, args...)...)
+	got, err := format.Load(stopped)
+	require.NoError(t, err)
+	assert.Equal(t, want.Generator.Filter, got.Generator.Filter)
+
+	short := filepath.Join(dir, "short.lwlb")
+	runOK(t, append([]string{"filter", "-epochs", "1", "-o", short}, small...)...)
+	_, stderrS := runOK(t, append([]string{"filter", "-epochs", "3", "-resume", "-o", short}, small...)...)
+	assert.Contains(t, stderrS, "resuming from")
+	got, err = format.Load(short)
+	require.NoError(t, err)
+	assert.Equal(t, want.Generator.Filter, got.Generator.Filter)
+
+	// A checkpoint past -epochs is refused, naming it.
+	code := run(append([]string{"filter", "-epochs", "2", "-resume", "-o", short}, small...), &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), short+".ckpt")
 }
