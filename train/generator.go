@@ -154,7 +154,10 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		secs0      float64 // wall time of a restored run before this call
 		checkpoint func() *FilterCheckpoint
 		setting    = map[string]float64{"omega": s.Omega, "upsilon": s.Upsilon, "margin": s.Margin, "fpa": s.FPA,
-			"count": float64(count), "beta": s.Beta, "iter": float64(s.IterPerBatch), "batch": float64(batch), "seed": float64(s.Seed)}
+			"count": float64(count), "beta": s.Beta, "iter": float64(s.IterPerBatch), "batch": float64(batch), "seed": float64(s.Seed),
+			// the test codes only enter the reports, but a history on other test codes
+			// would mix two series
+			"test_codes": float64(codeHash(s.TestGenuine, s.TestFake, C) >> 11)} // exact in a float64
 		hash = codeHash(genuine, fake, C)
 	)
 	model := net.Classifier()

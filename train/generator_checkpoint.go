@@ -20,7 +20,7 @@ import (
 // parallel parts (FilterSettings.Workers, or the same core count).
 type FilterCheckpoint struct {
 	Layers        []int              // C, the hidden widths, 2
-	Setting       map[string]float64 // Ω, Υ, Δ, fpa and its count per batch, β, RRR_iter, batch, seed
+	Setting       map[string]float64 // Ω, Υ, Δ, fpa and its count per batch, β, RRR_iter, batch, seed, test codes
 	Genuine, Fake int                // codes
 	CodeHash      uint64             // of the genuine and fake codes (codeHash)
 

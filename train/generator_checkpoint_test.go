@@ -111,6 +111,7 @@ func TestTrainFilterResumeRefusesOtherRuns(t *testing.T) {
 		"fpa":    {func(s *FilterSettings, _ *[]float64) { s.FPA = 0.3 }, "setting"},
 		"iter":   {func(s *FilterSettings, _ *[]float64) { s.IterPerBatch = 31 }, "setting iter"},
 		"layers": {func(s *FilterSettings, _ *[]float64) { s.Hidden = []int{8, 9} }, "layers"},
+		"test":   {func(s *FilterSettings, _ *[]float64) { s.TestGenuine = s.TestGenuine[3:] }, "setting test_codes"},
 	} {
 		rs, g := s, gen
 		rs.Checkpoint = nil

@@ -64,7 +64,12 @@ func TestFilterRetrainsShippedGenerator(t *testing.T) {
 	out := filepath.Join(dir, "sub", "new.lwlb")
 	before := fileHash(t, shippedGenerator)
 	stdout, stderr := runOK(t, "filter", "-generator", shippedGenerator, "-o", out, "-epochs", "2", "-iter", "3",
-		"-batch", "3000", "-test-items", "300", "-json")
+		"-batch", "3000", "-test-items", "300", "-json", "-figures", filepath.Join(dir, "fig"))
+	for _, f := range []string{"filter-fp.png", "filter-tn.png"} {
+		if st, err := os.Stat(filepath.Join(dir, "fig", f)); err != nil || st.Size() == 0 {
+			t.Errorf("figure %s: %v", f, err)
+		}
+	}
 	assert.Contains(t, stderr, "filter epoch 2/2")
 	assert.Contains(t, stderr, "ETA")
 	assert.Contains(t, stdout, "paper (figures 22, 23)")
