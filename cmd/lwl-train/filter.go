@@ -183,6 +183,9 @@ func encodeRows(m *infer.Model, x dataset.Matrix, workers int) []float64 {
 // were made from (Marginals[c][k] is code node c of item k).
 func marginalRows(g *format.Generator) ([]float64, error) {
 	C := len(g.Marginals)
+	if C == 0 {
+		return nil, errors.New("no code marginals")
+	}
 	m := len(g.Marginals[0])
 	enc := make([]float64, m*C)
 	for c, col := range g.Marginals {
