@@ -30,8 +30,9 @@ type FilterSettings struct {
 	// stopped the run, at the stop (to save it); an error from it stops the run.
 	Checkpoint func(*FilterCheckpoint) error
 	// Resume, if set, is a checkpoint of a run on the same codes with the same settings
-	// (Epochs may differ); training goes on from it and gives exactly the result of an
-	// unbroken run (see FilterCheckpoint for the one condition).
+	// (Epochs may differ, but not end before the checkpoint's position); training goes on
+	// from it and gives exactly the result of an unbroken run (see FilterCheckpoint for the
+	// one condition).
 	Resume *FilterCheckpoint
 	// Interrupt, when closed, stops the run after the batch in progress: TrainFilter then
 	// returns the consensus filter so far and the epochs completed with ErrInterrupted.
@@ -178,6 +179,9 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 	if c := s.Resume; c != nil {
 		if err := restoreFilter(c, layers, setting, ng, nf, hash, g); err != nil {
 			return nil, nil, err
+		}
+		if c.Epoch > l.epochs+1 || c.Epoch == l.epochs+1 && c.Next > 0 {
+			return nil, nil, fmt.Errorf("%w: it is in epoch %d (code %d), past the end of a run of %d epochs", ErrCheckpoint, c.Epoch, c.Next, l.epochs)
 		}
 		if err := src.UnmarshalBinary(c.Rand); err != nil {
 			return nil, nil, fmt.Errorf("%w: random state: %v", ErrCheckpoint, err)

@@ -114,13 +114,31 @@ func TestTrainFilterResumeRefusesOtherRuns(t *testing.T) {
 		"test":   {func(s *FilterSettings, _ *[]float64) { s.TestGenuine = s.TestGenuine[3:] }, "setting test_codes"},
 	} {
 		rs, g := s, gen
-		rs.Checkpoint = nil
+		rs.Checkpoint, rs.Epochs = nil, 3
 		tc.change(&rs, &g)
 		rs.Resume = c
 		_, _, err := TrainFilter(ctx, g, fake, 3, rs)
 		require.ErrorIs(t, err, ErrCheckpoint, name)
 		assert.ErrorContains(t, err, tc.want, name)
 	}
+
+	// A checkpoint inside epoch 2 cannot end a run of 1 epoch (its weights are past it).
+	stop := make(chan struct{})
+	is := s
+	is.Epochs, is.Interrupt = 3, stop
+	is.OnBatch = func(done, _ int) {
+		if done == 5 {
+			close(stop)
+		}
+	}
+	_, _, err = TrainFilter(ctx, gen, fake, 3, is)
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.Equal(t, 2, c.Epoch)
+	rs := s
+	rs.Checkpoint, rs.Resume = nil, c
+	_, _, err = TrainFilter(ctx, gen, fake, 3, rs)
+	require.ErrorIs(t, err, ErrCheckpoint)
+	assert.ErrorContains(t, err, "past the end of a run of 1 epochs")
 }
 
 func TestReadFilterCheckpointErrors(t *testing.T) {

@@ -394,14 +394,14 @@ resumes; it writes no bundle. -epochs larger than the checkpoint's extends a fin
 	if bar != nil {
 		bar.Finish()
 	}
+	if errors.Is(err, train.ErrCheckpoint) {
+		return fmt.Errorf("%s: %w", *ckptPath, err)
+	}
 	if errors.Is(err, train.ErrInterrupted) {
 		return filterInterrupted(filter, fe, b, codes, oldGen, *genPath, args, *ckptPath, stderr)
 	}
 	if err != nil {
 		return err
-	}
-	if len(fe) < fc.epochs || fe[len(fe)-1].Epoch != fc.epochs {
-		return fmt.Errorf("%s: the checkpoint is past epoch %d already (-epochs %d)", *ckptPath, len(fe), fc.epochs)
 	}
 	last := fe[len(fe)-1]
 	nb, newGen, err := withFilter(b, filter, fc.fpa)

@@ -195,8 +195,14 @@ func TestFilterResumeMatchesUnbroken(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want.Generator.Filter, got.Generator.Filter)
 
-	// A checkpoint past -epochs is refused, naming it.
+	// A checkpoint past -epochs is refused, naming it; one at the end of -epochs writes
+	// the bundle again.
 	code := run(append([]string{"filter", "-epochs", "2", "-resume", "-o", short}, small...), &stdout, &stderr)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr.String(), short+".ckpt")
+	assert.Contains(t, stderr.String(), short+".ckpt: unusable checkpoint: it is in epoch 4 (code 0), past the end of a run of 2 epochs")
+	require.NoError(t, os.Remove(short))
+	runOK(t, append([]string{"filter", "-epochs", "3", "-resume", "-o", short}, small...)...)
+	got, err = format.Load(short)
+	require.NoError(t, err)
+	assert.Equal(t, want.Generator.Filter, got.Generator.Filter)
 }
