@@ -346,6 +346,8 @@ resumes; it writes no bundle. -epochs larger than the checkpoint's extends a fin
 	tm := len(testEnc) / C
 
 	s := fc.settings(codes, *seed)
+	fmt.Fprintf(stderr, "filter: %d genuine + %d fake training codes, %d + %d test codes; %d epochs × %d batches of %d × %d iterations, fpa %g, seed %d\n",
+		m, 2*m, tm, 2*tm, fc.epochs, 3*m/min(fc.batch, 3*m), min(fc.batch, 3*m), fc.iter, fc.fpa, *seed)
 	if *resume {
 		c, err := train.ReadFilterCheckpoint(*ckptPath)
 		if err != nil {
@@ -358,7 +360,11 @@ resumes; it writes no bundle. -epochs larger than the checkpoint's extends a fin
 			printFilterEpoch(stderr, e, fc.epochs)
 		}
 	}
-	s.Checkpoint = func(c *train.FilterCheckpoint) error { return c.WriteFile(*ckptPath) }
+	var saved *train.FilterCheckpoint // the last checkpoint written
+	s.Checkpoint = func(c *train.FilterCheckpoint) error {
+		saved = c
+		return c.WriteFile(*ckptPath)
+	}
 	var bar *progress.Bar
 	s.OnBatch = func(done, total int) {
 		if bar == nil {
@@ -370,8 +376,6 @@ resumes; it writes no bundle. -epochs larger than the checkpoint's extends a fin
 		bar.Add(0, fmt.Sprintf("epoch %d fp %.3f tn %.3f", e.Epoch, e.FP, e.TN))
 		printFilterEpoch(stderr, e, fc.epochs)
 	}
-	fmt.Fprintf(stderr, "filter: %d genuine + %d fake training codes, %d + %d test codes; %d epochs × %d batches of %d × %d iterations, fpa %g, seed %d\n",
-		m, 2*m, tm, 2*tm, fc.epochs, 3*m/min(fc.batch, 3*m), min(fc.batch, 3*m), fc.iter, fc.fpa, *seed)
 	// The first SIGINT or SIGTERM (ctx's cancellation) ends the run after the batch in
 	// progress; the batches themselves run on a context that the signal does not cancel.
 	// A signal that came while the codes were built stops the run before its first batch.
@@ -398,7 +402,7 @@ resumes; it writes no bundle. -epochs larger than the checkpoint's extends a fin
 		return fmt.Errorf("%s: %w", *ckptPath, err)
 	}
 	if errors.Is(err, train.ErrInterrupted) {
-		return filterInterrupted(filter, fe, b, codes, oldGen, *genPath, args, *ckptPath, stderr)
+		return filterInterrupted(filter, saved, b, codes, oldGen, *genPath, args, *ckptPath, stderr)
 	}
 	if err != nil {
 		return err
@@ -509,13 +513,14 @@ func printFilterTable(w io.Writer, oldName string, old filterRates, newName stri
 // filterInterrupted reports a run stopped by a signal: the checkpoint is written (by the
 // Checkpoint hook); the filter so far is measured beside the old one (on stderr: the run
 // failed, stdout stays empty), and the message says how to go on.
-func filterInterrupted(c *train.Classifier, fe []train.FilterEpoch, b *format.Bundle, codes filterCodes, oldGen *generate.Generator,
+func filterInterrupted(c *train.Classifier, saved *train.FilterCheckpoint, b *format.Bundle, codes filterCodes, oldGen *generate.Generator,
 	genPath string, args []string, ckptPath string, stderr io.Writer) error {
 	_, g, err := withFilter(b, c, b.Generator.FPA)
 	if err != nil {
 		return err
 	}
-	printFilterTable(stderr, "old: "+genPath, measureFilter(oldGen, codes), fmt.Sprintf("so far (%d whole epochs)", len(fe)), measureFilter(g, codes))
+	where := fmt.Sprintf("so far (epoch %d, %d of %d codes)", saved.Epoch, saved.Next, saved.Genuine+saved.Fake)
+	printFilterTable(stderr, "old: "+genPath, measureFilter(oldGen, codes), where, measureFilter(g, codes))
 	resume := []string{"lwl-train", "filter"}
 	for _, a := range args {
 		if a != "-resume" && a != "--resume" && a != "-resume=true" {
@@ -523,7 +528,7 @@ func filterInterrupted(c *train.Classifier, fe []train.FilterEpoch, b *format.Bu
 		}
 	}
 	resume = append(resume, "-resume")
-	fmt.Fprintf(stderr, "interrupted after %d whole epochs: wrote %s\nresume with:\n\t%s\n", len(fe), ckptPath, strings.Join(resume, " "))
+	fmt.Fprintf(stderr, "interrupted in epoch %d after %d of its %d codes: wrote %s\nresume with:\n\t%s\n", saved.Epoch, saved.Next, saved.Genuine+saved.Fake, ckptPath, strings.Join(resume, " "))
 	return &interruptedError{fmt.Sprintf("interrupted; resume from %s with -resume", ckptPath)}
 }
 

@@ -178,7 +178,7 @@ func TestFilterResumeMatchesUnbroken(t *testing.T) {
 	require.ErrorIs(t, err, train.ErrInterrupted)
 	assert.Contains(t, stderr.String(), "resume with:")
 	assert.Contains(t, stderr.String(), "-resume")
-	assert.Contains(t, stderr.String(), "so far (0 whole epochs)")
+	assert.Contains(t, stderr.String(), "so far (epoch 1, 0 of 96 codes)")
 	assert.Empty(t, stdout.String())
 	assert.NoFileExists(t, stopped)
 	require.FileExists(t, stopped+".ckpt")
