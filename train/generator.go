@@ -2,8 +2,11 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -21,7 +24,24 @@ type FilterSettings struct {
 	BatchSize    int     // items per batch (500 in the paper)
 	Epochs       int     // 0 means 1
 	Seed         uint64
-	OnEpoch      func(FilterEpoch)
+	Workers      int // parallel parts of one iteration; 0 means GOMAXPROCS
+
+	// Checkpoint, if set, receives the run's state after every epoch and, when Interrupt
+	// stopped the run, at the stop (to save it); an error from it stops the run.
+	Checkpoint func(*FilterCheckpoint) error
+	// Resume, if set, is a checkpoint of a run on the same codes with the same settings
+	// (Epochs may differ, but not end before the checkpoint's position); training goes on
+	// from it and gives exactly the result of an unbroken run (see FilterCheckpoint for the
+	// one condition).
+	Resume *FilterCheckpoint
+	// Interrupt, when closed, stops the run after the batch in progress: TrainFilter then
+	// returns the consensus filter so far and the epochs completed with ErrInterrupted.
+	Interrupt <-chan struct{}
+
+	// OnEpoch, if set, is called after every epoch; OnBatch after every batch with the
+	// batches done in this call and the call's total (for progress and ETA).
+	OnEpoch func(FilterEpoch)
+	OnBatch func(done, total int)
 
 	// TestGenuine and TestFake, when set, are held-out codes (encodings of test data and
 	// fresh iDE samples) whose fp and tn are reported per epoch (figures 22 and 23).
@@ -86,7 +106,8 @@ func share(model *Classifier, codes []float64, C, c int) float64 {
 }
 
 // TrainFilter trains the filter on genuine codes (encodings of data) and fake codes (iDE
-// samples), both rows of C values, and returns the trained network's classifier.
+// samples), both rows of C values, and returns the trained network's classifier and the
+// reports of the epochs (those of a resumed checkpoint included).
 func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSettings) (*Classifier, []FilterEpoch, error) {
 	ng, nf := len(genuine)/C, len(fake)/C
 	if C <= 0 || ng == 0 || nf == 0 || s.IterPerBatch <= 0 || s.FPA < 0 || s.FPA > 1 {
@@ -106,15 +127,17 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 	if batch <= 0 || batch > N {
 		batch = N
 	}
-	g, err := Layered(append(append([]int{C}, s.Hidden...), 2)...)
+	layers := append(append([]int{C}, s.Hidden...), 2)
+	g, err := Layered(layers...)
 	if err != nil {
 		return nil, nil, err
 	}
-	rng := NewRand(s.Seed)
+	src := newPCG(s.Seed)
+	rng := rand.New(src)
 	// The allowance is a count per batch: fpa times the batch's expected number of fakes.
 	count := int(math.Round(s.FPA * float64(batch) * float64(nf) / float64(N)))
 	net, err := NewNetwork(g, NetworkConfig{Omega: s.Omega, Upsilon: s.Upsilon,
-		Class: ClassRule{Margin: s.Margin, Mode: ClassFalsePositive, Count: count}}, rng)
+		Class: ClassRule{Margin: s.Margin, Mode: ClassFalsePositive, Count: count}, Workers: s.Workers}, rng)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -126,8 +149,18 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		labels[i] = 1
 	}
 	buf, lab, pred := make([]float64, batch*C), make([]int, batch), make([]int, batch)
-	var work int64
-	var out []FilterEpoch
+	var (
+		work       int64
+		out        []FilterEpoch
+		secs0      float64 // wall time of a restored run before this call
+		checkpoint func() *FilterCheckpoint
+		setting    = map[string]float64{"omega": s.Omega, "upsilon": s.Upsilon, "margin": s.Margin, "fpa": s.FPA,
+			"count": float64(count), "beta": s.Beta, "iter": float64(s.IterPerBatch), "batch": float64(batch), "seed": float64(s.Seed),
+			// the test codes only enter the reports, but a history on other test codes
+			// would mix two series
+			"test_codes": float64(codeHash(s.TestGenuine, s.TestFake, C) >> 11)} // exact in a float64
+		hash = codeHash(genuine, fake, C)
+	)
 	model := net.Classifier()
 	start := time.Now()
 	l := newEpochLoop(N, batch, s.Epochs)
@@ -143,6 +176,27 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		return net, net.SetBatch(buf, lab, batch)
 	}
 	var st FilterEpoch // the epoch in progress
+	if c := s.Resume; c != nil {
+		if err := restoreFilter(c, layers, setting, ng, nf, hash, g); err != nil {
+			return nil, nil, err
+		}
+		if c.Epoch > l.epochs+1 || c.Epoch == l.epochs+1 && c.Next > 0 {
+			return nil, nil, fmt.Errorf("%w: it is in epoch %d (code %d), past the end of a run of %d epochs", ErrCheckpoint, c.Epoch, c.Next, l.epochs)
+		}
+		if err := src.UnmarshalBinary(c.Rand); err != nil {
+			return nil, nil, fmt.Errorf("%w: random state: %v", ErrCheckpoint, err)
+		}
+		copy(net.wA, c.W)
+		copy(net.bB, c.B)
+		copy(l.order, c.Order)
+		l.epoch, l.next, l.iter = c.Epoch, c.Next, c.Iter
+		work, out, secs0 = c.Work, slices.Clone(c.History), c.Seconds
+		if c.Next > 0 {
+			st = c.Partial
+			st.Epoch = c.Epoch
+		}
+	}
+	done, total := 0, l.batches()*l.epochs-(l.epoch-1)*l.batches()-l.next/batch
 	l.done = func(ep int, _ []int, sts Status, _ float64) error {
 		if st.Epoch != ep {
 			st = FilterEpoch{Epoch: ep}
@@ -153,6 +207,9 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		fp, tn := rates(pred, lab)
 		st.BatchFP += fp
 		st.BatchTN += tn
+		if done++; s.OnBatch != nil {
+			s.OnBatch(done, total)
+		}
 		return nil
 	}
 	l.epochDone = func(int) error {
@@ -163,16 +220,39 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		st.FP, st.TN = codeRates(model, genuine, fake, C)
 		st.TestFP, st.TestTN = codeRates(model, s.TestGenuine, s.TestFake, C)
 		st.GWMs = float64(work) * 1e-9
-		st.Seconds = time.Since(start).Seconds()
+		st.Seconds = secs0 + time.Since(start).Seconds()
 		out = append(out, st)
 		if s.OnEpoch != nil {
 			s.OnEpoch(st)
 		}
+		if s.Checkpoint != nil {
+			return s.Checkpoint(checkpoint())
+		}
 		return nil
 	}
-	if err := l.run(ctx); err != nil {
+	checkpoint = func() *FilterCheckpoint {
+		c := &FilterCheckpoint{Layers: slices.Clone(layers), Setting: setting, Genuine: ng, Fake: nf, CodeHash: hash,
+			Epoch: l.epoch, Next: l.next, Iter: l.iter, Work: work, Seconds: secs0 + time.Since(start).Seconds(),
+			Order: slices.Clone(l.order), History: slices.Clone(out), W: slices.Clone(net.wA), B: slices.Clone(net.bB)}
+		if l.next > 0 {
+			c.Partial = st
+		}
+		c.Rand, _ = src.MarshalBinary() // never fails
+		return c
+	}
+	l.interrupt = s.Interrupt
+	err = l.run(ctx)
+	if errors.Is(err, ErrInterrupted) && s.Checkpoint != nil {
+		if cerr := s.Checkpoint(checkpoint()); cerr != nil {
+			return nil, out, cerr
+		}
+	}
+	if err != nil && !errors.Is(err, ErrInterrupted) {
 		return nil, out, err
 	}
-	c, err := NewClassifier(g, append([]float64(nil), net.wA...), append([]float64(nil), net.bB...), s.Omega, ReLU{})
+	c, cerr := NewClassifier(g, slices.Clone(net.wA), slices.Clone(net.bB), s.Omega, ReLU{})
+	if cerr != nil {
+		return nil, out, cerr
+	}
 	return c, out, err
 }

@@ -58,10 +58,11 @@ apply. The bundle stores such a graph in the general edge-list form.
 	epochs := fs.Int("epochs", 1, "autoencoder epochs (paper 40)")
 	hidden := fs.Int("hidden", 200, "autoencoder hidden width")
 	codes := fs.Int("codes", 10, "code nodes")
-	fEpochs := fs.Int("filter-epochs", 5, "filter epochs (paper 20)")
-	fIter := fs.Int("filter-iter", 200, "filter RRR iterations per batch (paper 1000)")
-	fBatch := fs.Int("filter-batch", 500, "filter batch size")
-	fpa := fs.Float64("fpa", 0.25, "false-positive allowance rate")
+	var fc filterConfig
+	fs.IntVar(&fc.epochs, "filter-epochs", 5, "filter epochs (paper 20)")
+	fs.IntVar(&fc.iter, "filter-iter", 200, "filter RRR iterations per batch (paper 1000)")
+	fs.IntVar(&fc.batch, "filter-batch", 500, "filter batch size")
+	fs.Float64Var(&fc.fpa, "fpa", 0.25, "false-positive allowance rate")
 	seed := fs.Uint64("seed", 1, "seed")
 	zdelta := fs.Float64("delta", 0.4, "zigmoid Δ as in the reference programs: the ramp from 0 to 1 spans z ∈ [−Δ, Δ]")
 	ckpt := fs.String("checkpoint", "", "autoencoder checkpoint file (default OUT.ckpt)")
@@ -78,7 +79,7 @@ apply. The bundle stores such a graph in the general edge-list form.
 	if *out == "" {
 		return &usageError{"-o is required"}
 	}
-	if *items < 1 || *testItems < 1 || *epochs < 1 || *hidden < 1 || *codes < 1 || *fEpochs < 1 || *fIter < 1 || *fpa < 0 || *fpa > 1 {
+	if *items < 1 || *testItems < 1 || *epochs < 1 || *hidden < 1 || *codes < 1 || fc.epochs < 1 || fc.iter < 1 || fc.fpa < 0 || fc.fpa > 1 {
 		return &usageError{"-items, -test-items, -epochs, -hidden, -codes, -filter-epochs and -filter-iter must be positive and -fpa in [0, 1]"}
 	}
 	if *ckpt == "" {
@@ -158,22 +159,18 @@ apply. The bundle stores such a graph in the general edge-list form.
 	tm := testSet.X.Rows
 	testEnc := make([]float64, tm*C)
 	testDataErr := a.Encode(testEnc, nil, testSet.X.Data, tm)
-	fakes, testFakes := make([]float64, 2*m*C), make([]float64, 2*tm*C)
-	train.SampleIDE(fakes, enc, m, C, 2*m, train.NewRand(*seed+1))
-	train.SampleIDE(testFakes, enc, m, C, 2*tm, train.NewRand(*seed+3))
+	fcodes := newFilterCodes(enc, testEnc, C, *seed)
 	dec := make([]float64, 2*m*784)
-	codeErr := a.Decode(dec, fakes, 2*m)
+	codeErr := a.Decode(dec, fcodes.Fake, 2*m)
 	fmt.Fprintf(stderr, "final autoencoder: data_err %.4f train, %.4f test; code_err of %d fakes %.4f\n", dataErr, testDataErr, 2*m, codeErr)
 
 	var fe []train.FilterEpoch
-	filter, _, err := train.TrainFilter(ctx, enc, fakes, C, train.FilterSettings{Hidden: []int{50, 50, 50}, FPA: *fpa,
-		IterPerBatch: *fIter, BatchSize: *fBatch, Epochs: *fEpochs, Seed: *seed + 2,
-		TestGenuine: testEnc, TestFake: testFakes,
-		OnEpoch: func(e train.FilterEpoch) {
-			fe = append(fe, e)
-			fmt.Fprintf(stderr, "filter epoch %d/%d: fp %.3f batch %.3f train %.3f test   tn %.3f batch %.3f train %.3f test  %.1f GWMs  %.0fs\n",
-				e.Epoch, *fEpochs, e.BatchFP, e.FP, e.TestFP, e.BatchTN, e.TN, e.TestTN, e.GWMs, e.Seconds)
-		}})
+	fset := fc.settings(fcodes, *seed)
+	fset.OnEpoch = func(e train.FilterEpoch) {
+		fe = append(fe, e)
+		printFilterEpoch(stderr, e, fc.epochs)
+	}
+	filter, _, err := train.TrainFilter(ctx, fcodes.Genuine, fcodes.Fake, C, fset)
 	if err != nil {
 		return err
 	}
@@ -183,11 +180,10 @@ apply. The bundle stores such a graph in the general edge-list form.
 		return err
 	}
 	autoNet.DataShape = []int{28, 28}
-	fn, err := train.FormatNetwork(filter.Graph, train.ReLU{}, filter.Omega, 0.1, filter.Weights, filter.Biases)
+	fn, err := formatFilter(filter)
 	if err != nil {
 		return err
 	}
-	fn.ClassNames = []string{"fake", "genuine"}
 	marg := make([][]float64, C)
 	for c := range marg {
 		marg[c] = make([]float64, m)
@@ -207,16 +203,16 @@ apply. The bundle stores such a graph in the general edge-list form.
 		final = h[len(h)-1]
 	}
 	b := &format.Bundle{Kind: format.KindGenerator, Network: autoNet,
-		Generator: &format.Generator{Marginals: marg, Filter: fn, FPA: *fpa},
+		Generator: &format.Generator{Marginals: marg, Filter: fn, FPA: fc.fpa},
 		Provenance: format.Provenance{Seed: *seed, Dataset: trainSet.Name, DatasetSize: m, Created: time.Now().UTC(),
-			Hyper: map[string]float64{"omega": 10, "delta": *zdelta, "beta": 1, "epochs": float64(*epochs), "hidden": float64(*hidden),
-				"filter_omega": 5, "filter_delta": 0.1, "filter_iter": float64(*fIter), "filter_epochs": float64(*fEpochs), "fpa": *fpa},
+			Hyper: map[string]float64{"omega": 10, "delta": *zdelta, "beta": 1, "epochs": float64(*epochs), "hidden": float64(*hidden)},
 			Metrics: map[string]float64{"data_err": final.DataErr, "code_err": final.CodeErr,
 				"data_err_final_train": dataErr, "data_err_final_test": testDataErr,
 				"fp": last.FP, "tn": last.TN, "test_fp": last.TestFP, "test_tn": last.TestTN, "gwms": gwm,
 				"autoencoder_seconds": a.Seconds(), "filter_seconds": last.Seconds},
-			Notes: fmt.Sprintf("lwl-train generative -items %d -delta %g -epochs %d %s -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
-				*items, *zdelta, *epochs, layersNote, *fEpochs, *fIter, *fBatch, *fpa, *seed)}}
+			Notes: fmt.Sprintf("lwl-train generative -items %d -test-items %d -delta %g -epochs %d %s -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
+				*items, tm, *zdelta, *epochs, layersNote, fc.epochs, fc.iter, fc.batch, fc.fpa, *seed)}}
+	fc.hyper(b.Provenance.Hyper)
 	if graph != nil {
 		delete(b.Provenance.Hyper, "hidden") // the net file gives the layers (Notes)
 	}

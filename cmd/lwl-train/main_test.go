@@ -37,6 +37,11 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"judge", "-classifier", missing, "../../testdata/binary5-generator.lwlb"}, 1, missing},
 		{[]string{"classify", "-csv", missing}, 1, missing},
 		{[]string{"nmf", "-csv", missing}, 1, missing},
+		{[]string{"filter", "-o", "new.lwlb"}, 2, "-generator and -o are required"},
+		{[]string{"filter", "-generator", "../../testdata/binary5-generator.lwlb", "-o", "new.lwlb", "-iter", "0"}, 2, "must be positive"},
+		{[]string{"filter", "-generator", "../../testdata/binary5-generator.lwlb", "-o", "../../testdata/binary5-generator.lwlb"}, 2, "is the -generator file"},
+		{[]string{"filter", "-generator", missing, "-o", missing + ".lwlb"}, 1, missing},
+		{[]string{"filter", "-generator", "../../testdata/mnist-classifier.lwlb", "-o", missing + ".lwlb"}, 1, "mnist-classifier.lwlb: a classifier bundle, want a generator"},
 	}
 	for _, name := range sortedNames(commands) {
 		rows = append(rows,
@@ -76,6 +81,7 @@ func TestStrayArgumentIsUsageError(t *testing.T) {
 		}
 	}
 	check(commands["generative"], []string{"-o", filepath.Join(t.TempDir(), "g.lwlb"), "stray"})
+	check(commands["filter"], []string{"-generator", "../../testdata/binary5-generator.lwlb", "-o", filepath.Join(t.TempDir(), "g.lwlb"), "stray"})
 	for _, name := range sortedNames(reproCommands) {
 		check(commands["repro"], []string{name, "stray"})
 	}
