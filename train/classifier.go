@@ -364,7 +364,7 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		if err := src.UnmarshalBinary(c.Rand); err != nil {
 			return nil, fmt.Errorf("%w: random state: %v", ErrCheckpoint, err)
 		}
-		copy(net.wA, c.W)
+		net.setWeights(c.W)
 		copy(net.bB, c.B)
 		copy(l.order, c.Order)
 		l.epoch, l.next, l.iter = c.Epoch, c.Next, c.Iter

@@ -73,6 +73,16 @@ func classifierSetting(n *Network, s ClassifierSettings, batch int) map[string]f
 	if s.Beta == 0 {
 		m["beta"] = 1
 	}
+	if n.omegas != nil { // the weight metric, as a 32-bit FNV-1a hash of its values
+		h := uint32(2166136261)
+		for _, v := range n.cfg.WeightMetric {
+			b := math.Float64bits(v)
+			for i := 0; i < 64; i += 8 {
+				h = (h ^ uint32(b>>i&0xff)) * 16777619
+			}
+		}
+		m["weight_metric"] = float64(h)
+	}
 	switch f := n.act.(type) {
 	case Step:
 		m["step"] = f.Delta

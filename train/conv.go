@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -290,4 +291,29 @@ func FormatArch(a *Arch, act Activation, omega, margin float64, w, b []float64) 
 			Kernel: c.Kernel, Stride: c.Stride})
 	}
 	return n, nil
+}
+
+// WeightMetric returns the per-node weight metric of NetworkConfig.WeightMetric that gives
+// the w copies of every in-edge of layer l (the l-th of Specs, the class layer last) the
+// metric weight perLayer[l]: one value per layer. See Network, "Weight metric".
+func (a *Arch) WeightMetric(perLayer []float64) ([]float64, error) {
+	if len(perLayer) != len(a.Specs) {
+		return nil, fmt.Errorf("%w: %d weight metrics for %d layers", ErrSettings, len(perLayer), len(a.Specs))
+	}
+	m := make([]float64, a.Graph.Nodes())
+	j := 0
+	for l, s := range a.Sizes {
+		v := 1.0
+		if l > 0 {
+			v = perLayer[l-1]
+			if !(v > 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%w: weight metric %v of layer %d, want positive and finite", ErrSettings, v, l)
+			}
+		}
+		for range s {
+			m[j] = v
+			j++
+		}
+	}
+	return m, nil
 }

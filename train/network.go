@@ -18,6 +18,12 @@ type NetworkConfig struct {
 	Class      ClassRule  // class constraints (26d, e) or their interventions (32, 33)
 	Workers    int        // parallel parts of one iteration; 0 means GOMAXPROCS
 	Ties       *Ties      // weight and bias ties on the graph (weight-tied layers); nil: none
+
+	// WeightMetric, if set, has one entry per node: the metric weight γ²(j) > 0 of the w
+	// copies of node j's in-edges in the distance (27), where the paper weighs every copy 1
+	// (nil: 1 everywhere). See Network, "Weight metric"; nodes that share a tied kernel must
+	// have the same γ².
+	WeightMetric []float64
 }
 
 // Network is the RRR state of a classifier (section 5) or an autoencoder (section 6.1) on
@@ -41,6 +47,20 @@ type NetworkConfig struct {
 // (item, node) carries the activation constraint (38d), data and code nodes included, and
 // every node has (y, b) with g² = outdeg (eq. 39). At a fixed node P_A sets the x copies to
 // the fixed value and moves only y and b, equally and oppositely (Activation.ProjectFixed).
+//
+// Weight metric. NetworkConfig.WeightMetric weighs the w copies of node j's in-edges by γ²(j)
+// in the distance (27). The substitution w̃ = γ(j)·w makes that metric isotropic again and
+// changes exactly two constraints, both of node j: the norm (26g) becomes ‖w̃‖ = γ(j)Ω and
+// the bilinear constraint (26h) x·w̃ = γ(j)Ω·y. The weighted problem is therefore the
+// paper's problem with Ω(j) = γ(j)Ω on node j's two constraints (the same argument as
+// section 4.2's for g² in eq. 15), and every projection stays the paper's projection, now
+// in the weighted metric: the consensus is still the mean (all copies of a weight carry one
+// γ²), the norm projection the scaling, the bilinear projection appendix B's with Ω(j). The
+// engine iterates on w̃ (State, Problem and RRR_err are in these coordinates, so RRR_err is
+// the weighted distance) and keeps the model's weights w = w̃/γ(j), of norm Ω, in Weights:
+// the network computes the same function, y = x·w/Ω. γ² < 1 makes a node's weights more
+// compliant than its inputs in the bilinear projection (a larger share of each correction
+// goes to w); with a global γ² it is the same as a smaller Ω.
 //
 // Iterate fuses the projections and the update in two passes over the items: the edge pass
 // (reflection, bilinear projection, update of x, w and y, and the sums of the next
@@ -70,7 +90,11 @@ type Network struct {
 	itemErr  []float64 // K: per-item RMS round-trip error of the last warm start
 
 	wA []float64 // E: consensus in-weights P_A(w), norm Ω per node (the model's weights)
-	bB []float64 // N: consensus biases b_B of the last iteration (the model's biases)
+	// wK is the consensus in the engine's coordinates w̃ = γ·w (norm Ω(j) per node, see Weight
+	// metric), which the kernels read; it is wA itself when no node has a weight metric.
+	wK     []float64
+	omegas []float64 // N: Ω(j) = γ(j)·Ω per node, nil when no node has a weight metric
+	bB     []float64 // N: consensus biases b_B of the last iteration (the model's biases)
 
 	d      []float64 // K×D batch data
 	labels []int     // K batch labels
@@ -191,7 +215,25 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 			return nil, err
 		}
 	}
-	n.blocks = makeBlocks(g, n.g2)
+	if m := cfg.WeightMetric; m != nil {
+		if len(m) != n.N {
+			return nil, fmt.Errorf("%w: weight metric for %d nodes on a graph of %d", ErrSettings, len(m), n.N)
+		}
+		scaled := false
+		for j, v := range m {
+			if !(v > 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%w: weight metric γ² = %v of node %d, want positive and finite", ErrSettings, v, j)
+			}
+			scaled = scaled || v != 1
+		}
+		if scaled {
+			n.omegas = make([]float64, n.N)
+			for j, v := range m {
+				n.omegas[j] = math.Sqrt(v) * cfg.Omega
+			}
+		}
+	}
+	n.blocks = makeBlocks(g, n.g2, n.omegas, cfg.Omega)
 	n.eoff, n.estride = edgeLayout(n.blocks, n.E)
 	n.proj = runProjectorOf(n.act)
 	for i, fixed := range []Role{Class, Data, Code} {
@@ -265,10 +307,57 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 	if err := n.setTies(cfg.Ties); err != nil {
 		return nil, err
 	}
-	if n.ties != nil {
-		n.ties.tiedWeights(n.wA, n.wA, n.tw, 1, n.omega)
+	if n.ties != nil && n.omegas != nil {
+		for j := 0; j < n.N; j++ {
+			for e := g.InStart[j]; e < g.InStart[j+1]; e++ {
+				r := n.ties.owner[n.ties.Weight[e]]
+				if n.omegas[r] != n.omegas[j] {
+					return nil, fmt.Errorf("%w: nodes %d and %d share a tied kernel but have weight metrics %v and %v", ErrSettings, r, j, cfg.WeightMetric[r], cfg.WeightMetric[j])
+				}
+			}
+		}
 	}
+	n.wK = n.wA
+	if n.omegas != nil {
+		n.wK = make([]float64, n.E)
+	}
+	if n.ties != nil {
+		n.ties.tiedWeights(n.wA, n.wA, n.tw, 1, n.omega, nil)
+	}
+	n.toEngine()
 	return n, nil
+}
+
+// toEngine sets the engine's consensus wK = γ·wA from the model's weights (Weight metric).
+func (n *Network) toEngine() {
+	if n.omegas == nil {
+		return
+	}
+	for j := 0; j < n.N; j++ {
+		f := n.omegas[j] / n.omega
+		for e := n.g.InStart[j]; e < n.g.InStart[j+1]; e++ {
+			n.wK[e] = f * n.wA[e]
+		}
+	}
+}
+
+// fromEngine sets the model's weights wA = wK/γ from the engine's consensus.
+func (n *Network) fromEngine() {
+	if n.omegas == nil {
+		return
+	}
+	for j := 0; j < n.N; j++ {
+		f := n.omega / n.omegas[j]
+		for e := n.g.InStart[j]; e < n.g.InStart[j+1]; e++ {
+			n.wA[e] = f * n.wK[e]
+		}
+	}
+}
+
+// setWeights replaces the model's weights (already of norm Ω per node, as in a checkpoint).
+func (n *Network) setWeights(w []float64) {
+	copy(n.wA, w)
+	n.toEngine()
 }
 
 // Close releases the worker goroutines.
@@ -292,14 +381,15 @@ func (n *Network) SetParams(w, b []float64) {
 	copy(n.wA, w)
 	copy(n.bB, b)
 	if n.ties != nil {
-		n.ties.tiedWeights(n.wA, n.wA, n.tw, 1, n.omega)
-		return
-	}
-	for j := 0; j < n.N; j++ {
-		if v := n.wA[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
-			projectNorm(v, n.omega)
+		n.ties.tiedWeights(n.wA, n.wA, n.tw, 1, n.omega, nil)
+	} else {
+		for j := 0; j < n.N; j++ {
+			if v := n.wA[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
+				projectNorm(v, n.omega)
+			}
 		}
 	}
+	n.toEngine()
 }
 
 // Assignments returns, for each item of the batch, the class its class nodes were last

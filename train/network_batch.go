@@ -136,7 +136,7 @@ func (n *Network) warmPass(part int) {
 		}
 		for e, s := range n.g.Src {
 			i := n.edgeAt(k, e)
-			n.x[i], n.w[i] = val[s], n.wA[e]
+			n.x[i], n.w[i] = val[s], n.wK[e]
 		}
 		bk := n.b[k*N : (k+1)*N]
 		for j, g2 := range n.g2 {

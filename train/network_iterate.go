@@ -24,10 +24,10 @@ func (n *Network) initA(recomputeW bool) {
 		}
 	}
 	if recomputeW {
-		clear(n.wA)
+		clear(n.wK)
 		for k := 0; k < n.K; k++ {
-			for e := range n.wA {
-				n.wA[e] += n.w[n.edgeAt(k, e)]
+			for e := range n.wK {
+				n.wK[e] += n.w[n.edgeAt(k, e)]
 			}
 		}
 		n.normWeights()
@@ -37,22 +37,31 @@ func (n *Network) initA(recomputeW bool) {
 	n.projectClasses()
 }
 
-// normWeights turns the summed weights in wA into their P_A: mean over items, then each node's
-// in-weights scaled to norm Ω (26f, g).
+// normWeights turns the summed weights in wK into their P_A: mean over items, then each node's
+// in-weights scaled to norm Ω(j) (26f, g); and sets the model's weights wA from them.
 func (n *Network) normWeights() {
+	defer n.fromEngine()
 	if n.ties != nil {
-		n.ties.tiedWeights(n.wA, n.wA, n.tw, n.K, n.omega)
+		n.ties.tiedWeights(n.wK, n.wK, n.tw, n.K, n.omega, n.omegas)
 		return
 	}
 	inv := 1 / float64(n.K)
-	for e := range n.wA {
-		n.wA[e] *= inv
+	for e := range n.wK {
+		n.wK[e] *= inv
 	}
 	for j := 0; j < n.N; j++ {
-		if v := n.wA[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
-			projectNorm(v, n.omega)
+		if v := n.wK[n.g.InStart[j]:n.g.InStart[j+1]]; len(v) > 0 {
+			projectNorm(v, n.omegaOf(j))
 		}
 	}
+}
+
+// omegaOf is Ω(j), the norm of node j's in-weights in the engine's coordinates.
+func (n *Network) omegaOf(j int) float64 {
+	if n.omegas != nil {
+		return n.omegas[j]
+	}
+	return n.omega
 }
 
 // Iterate performs one fused RRR iteration (eq. 45) and returns RRR_err,
@@ -91,12 +100,12 @@ func (n *Network) Iterate(beta float64) float64 {
 }
 
 // reduceWeights sums the parts' weight sums (in the layout's per-tile span: one slot per
-// edge in rows blocks, four lanes per edge in tiled blocks) into wA.
+// edge in rows blocks, four lanes per edge in tiled blocks) into wK.
 func (n *Network) reduceWeights() {
 	for bi := range n.blocks {
 		bl := &n.blocks[bi]
 		ne, off := bl.edges(), lanes*bl.e0
-		wa := n.wA[bl.e0 : bl.e0+ne]
+		wa := n.wK[bl.e0 : bl.e0+ne]
 		for p := range n.parts {
 			ws := n.parts[p].wsum[off : off+lanes*ne]
 			switch {
@@ -163,13 +172,13 @@ func (n *Network) edgePass(part int) {
 func (n *Network) rowsBlock(pt *netPart, bl *netBlock, t, l int) float64 {
 	N, E := n.N, n.E
 	k := t*lanes + l
-	beta, omega := n.beta, n.omega
+	beta, omega := n.beta, bl.omega
 	rows, c, ne := bl.rows(), bl.c, bl.edges()
 	off := t*lanes*E + lanes*bl.e0 + l*ne
 	xk, wk := n.x[off:off+ne], n.w[off:off+ne]
 	uk := n.u[t*lanes*N+lanes*bl.j0+l*rows:][:rows]
 	ws := pt.wsum[lanes*bl.e0:][:ne]
-	wa := n.wA[bl.e0 : bl.e0+ne]
+	wa := n.wK[bl.e0 : bl.e0+ne]
 	xak, xsk := n.xA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
 	yk, yak := n.y[k*N+bl.j0:][:rows], n.yA[k*N+bl.j0:][:rows]
 	r := pt.r[:rows]
@@ -204,13 +213,13 @@ func (n *Network) rowsBlock(pt *netPart, bl *netBlock, t, l int) float64 {
 func (n *Network) tiledBlock(pt *netPart, bl *netBlock, t, m int) float64 {
 	N, E := n.N, n.E
 	k0 := t * lanes
-	beta, omega := n.beta, n.omega
+	beta, omega := n.beta, bl.omega
 	rows, c, ne := bl.rows(), bl.c, bl.edges()
 	off := t*lanes*E + lanes*bl.e0
 	xb, wb := n.x[off:off+lanes*ne], n.w[off:off+lanes*ne]
 	ub := n.u[t*lanes*N+lanes*bl.j0:][:lanes*rows]
 	ws := pt.wsum[lanes*bl.e0:][:lanes*ne]
-	wa := n.wA[bl.e0 : bl.e0+ne]
+	wa := n.wK[bl.e0 : bl.e0+ne]
 	// The sources' consensus x, lane-interleaved: c values shared by the rows of a layer,
 	// or each gathered row's own c (xaStride c).
 	nsrc, xaStride := c, 0

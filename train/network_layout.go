@@ -56,6 +56,7 @@ type netBlock struct {
 	gather          bool
 	tiled           bool
 	g2              float64
+	omega           float64 // Ω(j) of the block's nodes (Network, Weight metric)
 }
 
 func (bl *netBlock) rows() int  { return bl.j1 - bl.j0 }
@@ -89,9 +90,16 @@ func blockRows(c int, tiled bool) int {
 }
 
 // makeBlocks groups receiving nodes into runs that the kernels can sweep together, of at most
-// blockRows rows, and chooses each block's layout by its fan-in.
-func makeBlocks(g *Graph, g2 []float64) []netBlock {
+// blockRows rows, and chooses each block's layout by its fan-in. A block's nodes share g² and
+// Ω(j) (omegas[j], or omega when omegas is nil).
+func makeBlocks(g *Graph, g2, omegas []float64, omega float64) []netBlock {
 	var bs []netBlock
+	om := func(j int) float64 {
+		if omegas != nil {
+			return omegas[j]
+		}
+		return omega
+	}
 	for j := 0; j < g.Nodes(); j++ {
 		lo, hi := g.InStart[j], g.InStart[j+1]
 		if lo == hi {
@@ -114,23 +122,23 @@ func makeBlocks(g *Graph, g2 []float64) []netBlock {
 			if m := len(bs); m > 0 && tiled {
 				last := &bs[m-1]
 				if last.gather && last.tiled && last.j1 == j && last.c == c && last.g2 == g2[j] &&
-					last.j1-last.j0 < blockRows(c, true) {
+					last.omega == om(j) && last.j1-last.j0 < blockRows(c, true) {
 					last.j1++
 					continue
 				}
 			}
-			bs = append(bs, netBlock{j0: j, j1: j + 1, c: c, e0: lo, gather: true, tiled: tiled, g2: g2[j]})
+			bs = append(bs, netBlock{j0: j, j1: j + 1, c: c, e0: lo, gather: true, tiled: tiled, g2: g2[j], omega: om(j)})
 			continue
 		}
 		if m := len(bs); m > 0 {
 			last := &bs[m-1]
 			if !last.gather && last.j1 == j && last.src0 == g.Src[lo] && last.c == c && last.g2 == g2[j] &&
-				last.j1-last.j0 < blockRows(last.c, last.tiled) {
+				last.omega == om(j) && last.j1-last.j0 < blockRows(last.c, last.tiled) {
 				last.j1++
 				continue
 			}
 		}
-		bs = append(bs, netBlock{j0: j, j1: j + 1, src0: g.Src[lo], c: c, e0: lo, tiled: tiled, g2: g2[j]})
+		bs = append(bs, netBlock{j0: j, j1: j + 1, src0: g.Src[lo], c: c, e0: lo, tiled: tiled, g2: g2[j], omega: om(j)})
 	}
 	return bs
 }

@@ -8,7 +8,7 @@ import (
 // State, written straight from eqs. (26) (a classifier) or (38) (an autoencoder) and lemma
 // 4.1. It shares the batch data, not the iterate.
 func (n *Network) Problem() Problem {
-	return &networkProblem{g: n.g, K: n.K, act: n.act, omega: n.omega, g2: n.g2, d: n.d, data: n.data,
+	return &networkProblem{g: n.g, K: n.K, act: n.act, omega: n.omega, omegas: n.omegas, g2: n.g2, d: n.d, data: n.data,
 		classes: n.classes, labels: n.labels, rule: n.cfg.Class, auto: n.auto, kd: n.Kd, codes: n.codes, cv: n.cv, ties: n.ties}
 }
 
@@ -17,6 +17,7 @@ type networkProblem struct {
 	K       int
 	act     Activation
 	omega   float64
+	omegas  []float64 // Ω(j) per node (the weight metric of Network); nil: omega everywhere
 	g2      []float64
 	d       []float64
 	data    []int
@@ -30,6 +31,13 @@ type networkProblem struct {
 	cv    []float64 // (K − kd)×|C| code values
 
 	ties *Ties // weight and bias ties (nil: none)
+}
+
+func (p *networkProblem) omegaOf(j int) float64 {
+	if p.omegas != nil {
+		return p.omegas[j]
+	}
+	return p.omega
 }
 
 func (p *networkProblem) Dim() int    { return 2*p.K*p.g.Edges() + 2*p.K*p.g.Nodes() }
@@ -106,7 +114,7 @@ func (p *networkProblem) ProjectA(dst, z []float64) {
 			copies[k] = w[k*E : (k+1)*E]
 		}
 		v := make([]float64, E)
-		ProjectTiedWeights(v, copies, p.ties, p.omega)
+		projectTiedWeights(v, copies, p.ties, p.omega, p.omegas)
 		for k := 0; k < K; k++ {
 			copy(dw[k*E:(k+1)*E], v)
 		}
@@ -122,7 +130,7 @@ func (p *networkProblem) ProjectA(dst, z []float64) {
 			copies[k] = w[k*E+lo : k*E+hi]
 		}
 		v := make([]float64, hi-lo)
-		ProjectConsensus(v, copies, Norm{Omega: p.omega})
+		ProjectConsensus(v, copies, Norm{Omega: p.omegaOf(j)})
 		for k := 0; k < K; k++ {
 			copy(dw[k*E+lo:k*E+hi], v)
 		}
@@ -175,7 +183,7 @@ func (p *networkProblem) ProjectB(dst, z []float64) {
 				continue // a classifier's data nodes have no (y, b)
 			}
 			lo, hi := k*E+g.InStart[j], k*E+g.InStart[j+1]
-			dy[k*N+j] = ProjectBilinear(dx[lo:hi], dw[lo:hi], dy[k*N+j], p.omega, p.g2[j]) // (26h)
+			dy[k*N+j] = ProjectBilinear(dx[lo:hi], dw[lo:hi], dy[k*N+j], p.omegaOf(j), p.g2[j]) // (26h)
 		}
 	}
 	if p.ties != nil { // (26i) over the items and the nodes of each tie group

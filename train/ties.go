@@ -40,6 +40,7 @@ type Ties struct {
 	g      *Graph
 	mult   []float64 // per weight parameter: edges carrying it
 	kernel []int     // one node per kernel (its representative), in node order
+	owner  []int     // per weight parameter: the representative node of its kernel
 }
 
 // NewTies checks weight and bias parameters for graph g (see Ties for the shape that the
@@ -91,6 +92,7 @@ func NewTies(g *Graph, weight, bias []int) (*Ties, error) {
 			}
 		}
 	}
+	t.owner = owner
 	for j := 0; j < g.Nodes(); j++ {
 		lo, hi := g.InStart[j], g.InStart[j+1]
 		if lo == hi {
@@ -142,9 +144,10 @@ func (t *Ties) Multiplicity(p int) int { return int(t.mult[p]) }
 
 // tiedWeights turns per-edge sums over the K items of a batch, sum[e] = Σ_k w[k, e], into
 // the weight consensus with ties and norms (26f, g): par gets each parameter's mean over
-// items and edges, each kernel scaled to norm Ω, and dst[e] the value of e's parameter. dst
-// and sum may be the same slice; par has WeightParams entries. It does not allocate.
-func (t *Ties) tiedWeights(dst, sum, par []float64, k int, omega float64) {
+// items and edges, each kernel scaled to norm Ω (omegas[j] for the kernel of node j when
+// omegas is not nil: the weight metric of Network), and dst[e] the value of e's parameter.
+// dst and sum may be the same slice; par has WeightParams entries. It does not allocate.
+func (t *Ties) tiedWeights(dst, sum, par []float64, k int, omega float64, omegas []float64) {
 	clear(par)
 	for e, p := range t.Weight {
 		par[p] += sum[e]
@@ -155,6 +158,10 @@ func (t *Ties) tiedWeights(dst, sum, par []float64, k int, omega float64) {
 	}
 	g := t.g
 	for _, j := range t.kernel {
+		omega := omega
+		if omegas != nil {
+			omega = omegas[j]
+		}
 		var s float64
 		for e := g.InStart[j]; e < g.InStart[j+1]; e++ {
 			v := par[t.Weight[e]]
@@ -206,6 +213,12 @@ func (t *Ties) tiedBiases(dst, sum, g2, par, wsum []float64, k int) {
 // (26f, g), the nearest to copies in the Euclidean metric. It is the projection written
 // plainly; the fused iteration computes the same from its running sums.
 func ProjectTiedWeights(dst []float64, copies [][]float64, t *Ties, omega float64) {
+	projectTiedWeights(dst, copies, t, omega, nil)
+}
+
+// projectTiedWeights is ProjectTiedWeights with kernel norms omegas[j] (node j's kernel) when
+// omegas is not nil.
+func projectTiedWeights(dst []float64, copies [][]float64, t *Ties, omega float64, omegas []float64) {
 	clear(dst)
 	for _, c := range copies {
 		for e, v := range c[:len(dst)] {
@@ -213,7 +226,7 @@ func ProjectTiedWeights(dst []float64, copies [][]float64, t *Ties, omega float6
 		}
 	}
 	par := make([]float64, t.WeightParams)
-	t.tiedWeights(dst, dst, par, len(copies), omega)
+	t.tiedWeights(dst, dst, par, len(copies), omega, omegas)
 }
 
 // ProjectTiedBiases sets dst (one bias per node) to the bias consensus of set B for a tied

@@ -71,7 +71,7 @@ func fromParams(ti *Ties, par []float64, omega float64) []float64 {
 		for e, p := range ti.Weight {
 			v[e] = par[p] // the mean over each group's edges is par again
 		}
-		ti.tiedWeights(v, v, make([]float64, ti.WeightParams), 1, omega)
+		ti.tiedWeights(v, v, make([]float64, ti.WeightParams), 1, omega, nil)
 		return v
 	}
 	for e, p := range ti.Weight {

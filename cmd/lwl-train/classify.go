@@ -73,6 +73,7 @@ that resumes; a second Ctrl-C quits at once.
 // classifyFlags are the hyperparameters of section 5, shared by classify and repro.
 type classifyFlags struct {
 	layers, arch                         string
+	wmetric                              string      // -wmetric: per-layer weight metric γ²
 	built                                *train.Arch // set by settings when -arch is given
 	epochs, batch, iter, exempt, workers int
 	beta, tol, omega, upsilon, delta     float64
@@ -95,6 +96,7 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.beta, "beta", 1, "RRR step β")
 	fs.Float64Var(&f.omega, "omega", 2, "norm Ω of every node's in-weights (26g)")
 	fs.Float64Var(&f.upsilon, "upsilon", 1, "metric weight Υ of the class nodes (eq. 31)")
+	fs.StringVar(&f.wmetric, "wmetric", "", wmetricUsage)
 	fs.Float64Var(&f.delta, "delta", 0.1, "class margin Δ (26d)")
 	fs.Float64Var(&f.ee, "ee", 0, "eccentric exemption as a fraction of the batch (e.g. 0.005)")
 	fs.IntVar(&f.exempt, "exempt", 0, "eccentric exemption EE as a count per batch (overrides -ee)")
@@ -187,13 +189,55 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 			return s, nil, &usageError{err.Error()}
 		}
 	}
+	metric, err := f.weightMetric(g, sizes)
+	if err != nil {
+		return s, nil, err
+	}
 	s = train.ClassifierSettings{
 		Graph: g,
 		NetworkConfig: train.NetworkConfig{Omega: f.omega, Upsilon: f.upsilon, Activation: act,
-			Class: rule, Workers: f.workers, Ties: ties},
+			Class: rule, Workers: f.workers, Ties: ties, WeightMetric: metric},
 		Beta: f.beta, Tol: f.tol, IterPerBatch: f.iter, BatchSize: f.batch, Epochs: f.epochs, Seed: f.seed,
 	}
 	return s, sizes, nil
+}
+
+const wmetricUsage = "per-layer metric weight γ² of the weight copies in the distance (27), one per layer after the data, e.g. 0.1,0.1,1 (empty: 1 everywhere, the paper's metric); γ² < 1 makes a layer's weights more compliant in the bilinear projection (26h), the same as Ω·γ on that layer alone (README, Convolutional classifiers)"
+
+// weightMetric parses -wmetric into the per-node weight metric of train.NetworkConfig for an
+// -arch or layered network (nil when the flag is empty).
+func (f *classifyFlags) weightMetric(g *train.Graph, sizes []int) ([]float64, error) {
+	if f.wmetric == "" {
+		return nil, nil
+	}
+	if f.graph != nil {
+		return nil, &usageError{"-wmetric needs -arch or -layers, not -net"}
+	}
+	var per []float64
+	for _, p := range strings.Split(f.wmetric, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return nil, &usageError{fmt.Sprintf("-wmetric %q: %q is not a positive number", f.wmetric, p)}
+		}
+		per = append(per, v)
+	}
+	if len(per) != len(sizes)-1 {
+		return nil, &usageError{fmt.Sprintf("-wmetric %q: %d values for %d layers after the data", f.wmetric, len(per), len(sizes)-1)}
+	}
+	m := make([]float64, 0, g.Nodes())
+	for l, n := range sizes {
+		v := 1.0
+		if l > 0 {
+			v = per[l-1]
+		}
+		for range n {
+			m = append(m, v)
+		}
+	}
+	if len(m) != g.Nodes() {
+		return nil, fmt.Errorf("-wmetric: the network has %d nodes, its layers %d", g.Nodes(), len(m))
+	}
+	return m, nil
 }
 
 type classifyResult struct {
@@ -569,6 +613,9 @@ func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []
 			return nil, err
 		}
 		notes = fmt.Sprintf("-arch %s: %v", cf.arch, cf.built)
+		if cf.wmetric != "" {
+			notes += "; -wmetric " + cf.wmetric
+		}
 	case cf.graph != nil:
 		var err error
 		n, err = train.FormatNetwork(c.Graph, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases))

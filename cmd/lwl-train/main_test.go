@@ -33,6 +33,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"inspect", "a.lwlb", "b.lwlb"}, 2, "want exactly one bundle file"},
 		{[]string{"judge", "-classifier", "c.lwlb", "a.lwlb", "b.lwlb"}, 2, "want -classifier"},
 		{[]string{"classify", "-majority", "2", "-epochs", "x"}, 2, `invalid value "x" for flag -epochs`},
+		{[]string{"classify", "-majority", "2", "-wmetric", "0.5"}, 2, `-wmetric "0.5": 1 values for 2 layers`},
+		{[]string{"classify", "-majority", "2", "-wmetric", "0.5,-1"}, 2, `"-1" is not a positive number`},
 		{[]string{"inspect", missing}, 1, "no such file"},
 		{[]string{"judge", "-classifier", missing, "../../testdata/binary5-generator.lwlb"}, 1, missing},
 		{[]string{"classify", "-csv", missing}, 1, missing},

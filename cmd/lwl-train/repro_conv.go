@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
@@ -28,12 +29,16 @@ type convRun struct {
 	ErrStop  float64 `json:"errstop"` // mean last RRR_err of the final epoch's batches
 	GWMs     float64 `json:"gwms"`
 	Seconds  float64 `json:"seconds"`
+	// Moved is, per layer after the data, how far its weights went from their random start:
+	// ‖w − w₀‖/‖w₀‖ over the layer's edges (the README's measure of how much kernels learn).
+	Moved []float64 `json:"moved"`
 }
 
 type convReproResult struct {
 	Arch           string             `json:"arch"`
 	Shapes         string             `json:"shapes"`
 	Hyper          map[string]float64 `json:"hyper"`
+	WeightMetric   string             `json:"wmetric,omitempty"`
 	Runs           int                `json:"runs"`
 	Epochs         int                `json:"epochs"`
 	TestErrMedian  float64            `json:"test_err_median"`
@@ -72,6 +77,7 @@ kernels.png beside it.
 	beta := fs.Float64("beta", 1, "RRR step β")
 	omega := fs.Float64("omega", 2, "norm Ω of every node's in-weights (26g), kernels included")
 	upsilon := fs.Float64("upsilon", 1, "metric weight Υ of the class nodes (eq. 31)")
+	wmetric := fs.String("wmetric", "", wmetricUsage)
 	delta := fs.Float64("delta", 0.7, "class margin Δ")
 	ee := fs.Float64("ee", 0.01, "eccentric exemption as a fraction of the batch (rounded to a count per batch)")
 	seed := fs.Uint64("seed", 1, "seed of the first run")
@@ -99,7 +105,11 @@ kernels.png beside it.
 		rule.Mode, rule.Count = train.ClassExempt, count
 	}
 	cf := classifyFlags{arch: *arch, built: a, epochs: *epochs, batch: *batch, iter: *iter, beta: *beta, omega: *omega,
-		upsilon: *upsilon, delta: *delta, ee: *ee, seed: *seed, activation: "relu"}
+		upsilon: *upsilon, delta: *delta, ee: *ee, seed: *seed, activation: "relu", wmetric: *wmetric}
+	metric, err := cf.weightMetric(a.Graph, a.Sizes)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stderr, "repro mnist-conv: %d/%d items, %v (%d edges, %d weights, %d biases), %d runs × %d epochs, batch %d × %d iterations, β %g Ω %g Υ %g Δ %g, ee %g\n",
 		tr.X.Rows, te.X.Rows, a, a.Graph.Edges(), a.Ties.WeightParams, a.Ties.BiasParams-tr.X.Cols, *runs, *epochs, *batch, *iter, *beta, *omega, *upsilon, *delta, *ee)
 	res := make([]convRun, *runs)
@@ -107,7 +117,7 @@ kernels.png beside it.
 	bar := progress.New(stderr, "epochs (all runs)", *runs**epochs, 0)
 	err = runParallel(ctx, *runs, *jobs, func(ctx context.Context, i int) error {
 		s := train.ClassifierSettings{Graph: a.Graph,
-			NetworkConfig: train.NetworkConfig{Omega: *omega, Upsilon: *upsilon, Class: rule, Workers: *workers, Ties: a.Ties},
+			NetworkConfig: train.NetworkConfig{Omega: *omega, Upsilon: *upsilon, Class: rule, Workers: *workers, Ties: a.Ties, WeightMetric: metric},
 			Beta:          *beta, IterPerBatch: *iter, BatchSize: *batch, Epochs: *epochs, Seed: *seed + uint64(i)}
 		s.OnEpoch = func(e train.EpochStats) {
 			bar.Add(1, fmt.Sprintf("run %d epoch %d: errstop %.4g train_err %.4f test_err %.4f", i+1, e.Epoch, e.ErrStop, e.TrainErr, e.TestErr))
@@ -117,7 +127,11 @@ kernels.png beside it.
 			return err
 		}
 		last := r.Epochs[len(r.Epochs)-1]
-		res[i] = convRun{Seed: s.Seed, TrainErr: last.TrainErr, TestErr: last.TestErr, ErrStop: last.ErrStop, GWMs: r.GWMs(), Seconds: r.Elapsed.Seconds()}
+		moved, err := movedFromStart(a, s.NetworkConfig, s.Seed, r.Classifier.Weights)
+		if err != nil {
+			return err
+		}
+		res[i] = convRun{Seed: s.Seed, TrainErr: last.TrainErr, TestErr: last.TestErr, ErrStop: last.ErrStop, GWMs: r.GWMs(), Seconds: r.Elapsed.Seconds(), Moved: moved}
 		results[i] = r
 		return nil
 	}, func(int) {})
@@ -125,16 +139,20 @@ kernels.png beside it.
 	if err != nil {
 		return err
 	}
-	sum := convReproResult{Arch: *arch, Shapes: a.String(), Runs: *runs, Epochs: *epochs, PerRun: res, TestErrMin: math.Inf(1),
+	sum := convReproResult{Arch: *arch, Shapes: a.String(), WeightMetric: *wmetric, Runs: *runs, Epochs: *epochs, PerRun: res, TestErrMin: math.Inf(1),
 		Hyper: map[string]float64{"beta": *beta, "omega": *omega, "upsilon": *upsilon, "delta": *delta, "ee": *ee,
 			"batch": float64(*batch), "iter": float64(*iter), "epochs": float64(*epochs)}}
 	var trs, tes, secs []float64
 	best := 0
 	tw := newTable(stdout)
-	tw.row("run", "seed", "errstop", "train_err", "test_err", "GWMs", "seconds")
+	tw.row("run", "seed", "errstop", "train_err", "test_err", "GWMs", "seconds", "moved by layer")
 	for i, r := range res {
+		mv := make([]string, len(r.Moved))
+		for l, v := range r.Moved {
+			mv[l] = fmt.Sprintf("%.3g%%", 100*v)
+		}
 		tw.row(fmt.Sprint(i+1), fmt.Sprint(r.Seed), fmt.Sprintf("%.4g", r.ErrStop), fmt.Sprintf("%.4f", r.TrainErr), fmt.Sprintf("%.4f", r.TestErr),
-			fmt.Sprintf("%.4g", r.GWMs), fmt.Sprintf("%.1f", r.Seconds))
+			fmt.Sprintf("%.4g", r.GWMs), fmt.Sprintf("%.1f", r.Seconds), strings.Join(mv, " "))
 		trs, tes, secs = append(trs, r.TrainErr), append(tes, r.TestErr), append(secs, r.Seconds)
 		sum.GWMsMean += r.GWMs / float64(*runs)
 		if r.TestErr < sum.TestErrMin {
@@ -159,6 +177,32 @@ kernels.png beside it.
 	return nil
 }
 
+// movedFromStart is ‖w − w₀‖/‖w₀‖ per layer of a, w₀ the random start that TrainClassifier
+// draws from seed (train.NewNetwork with train.NewRand(seed), as section 5.4 initialises).
+func movedFromStart(a *train.Arch, cfg train.NetworkConfig, seed uint64, w []float64) ([]float64, error) {
+	cfg.Workers = 1
+	n, err := train.NewNetwork(a.Graph, cfg, train.NewRand(seed))
+	if err != nil {
+		return nil, err
+	}
+	defer n.Close()
+	w0 := n.Weights()
+	g := a.Graph
+	var moved []float64
+	j := a.Sizes[0]
+	for _, size := range a.Sizes[1:] {
+		var d2, n2 float64
+		for e := g.InStart[j]; e < g.InStart[j+size]; e++ {
+			d := w[e] - w0[e]
+			d2 += d * d
+			n2 += w0[e] * w0[e]
+		}
+		moved = append(moved, math.Sqrt(d2/n2))
+		j += size
+	}
+	return moved, nil
+}
+
 // writeConvBest saves a run's classifier (with its provenance) and its first layer's kernels.
 func writeConvBest(dir string, r *train.ClassifierResult, run convRun, tr dataset.Labelled, cf classifyFlags) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -169,8 +213,12 @@ func writeConvBest(dir string, r *train.ClassifierResult, run convRun, tr datase
 	if err != nil {
 		return err
 	}
-	b.Provenance.Notes = fmt.Sprintf("lwl-train repro mnist-conv -arch %s, seed %d, %d epochs of batch %d × %d iterations; %s; %s",
-		cf.arch, run.Seed, cf.epochs, cf.batch, cf.iter, cf.built, time.Now().UTC().Format(time.DateOnly))
+	wm := ""
+	if cf.wmetric != "" {
+		wm = ", -wmetric " + cf.wmetric
+	}
+	b.Provenance.Notes = fmt.Sprintf("lwl-train repro mnist-conv -arch %s%s, seed %d, %d epochs of batch %d × %d iterations; %s; %s",
+		cf.arch, wm, run.Seed, cf.epochs, cf.batch, cf.iter, cf.built, time.Now().UTC().Format(time.DateOnly))
 	if err := format.Save(filepath.Join(dir, "classifier.lwlb"), b); err != nil {
 		return err
 	}
