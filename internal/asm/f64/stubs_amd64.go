@@ -76,10 +76,7 @@ func BilinearUpdateTiled(x, w, xa, wa, xs, ws, fs, fd []float64, rows, c, xaStri
 func NewtonRoots(u, fs, fd, a, b, r []float64, c float64) (all bool) {
 	n := len(u)
 	checkRows(n, 1, len(fs) < n || len(fd) < n || len(a) < n || len(b) < n || len(r) < n)
-	m := n &^ 3
-	if !useAVX2 {
-		m = 0
-	}
+	m := vectorPart(n)
 	all = true
 	if m > 0 {
 		all = newtonRootsAVX2(&u[0], &fs[0], &fd[0], &a[0], &b[0], &r[0], m, c) == 0
@@ -96,11 +93,7 @@ func reluProjectAVX2(xa, ya, ba, xs, y, b, g2 *float64, n int)
 // ReLUProject projects a run of ReLU nodes onto the rectifier's locus. See ReLUProjectGo.
 func ReLUProject(xa, ya, ba, xs, y, b, g2 []float64) {
 	checkRows(len(xa), 1, reluShort(xa, ya, ba, xs, y, b, g2))
-	n := len(xa)
-	m := n &^ 3
-	if !useAVX2 {
-		m = 0
-	}
+	n, m := len(xa), vectorPart(len(xa))
 	if m > 0 {
 		reluProjectAVX2(&xa[0], &ya[0], &ba[0], &xs[0], &y[0], &b[0], &g2[0], m)
 	}
@@ -118,11 +111,7 @@ func stepFixedAVX2(ya, ba, v, y, b *float64, n int, delta float64)
 // StepProject projects a run of step nodes onto the step with a gap. See StepProjectGo.
 func StepProject(xa, ya, ba, xs, y, b, g2 []float64, delta float64) {
 	checkRows(len(xa), 1, reluShort(xa, ya, ba, xs, y, b, g2))
-	n := len(xa)
-	m := n &^ 3
-	if !useAVX2 {
-		m = 0
-	}
+	n, m := len(xa), vectorPart(len(xa))
 	if m > 0 {
 		stepProjectAVX2(&xa[0], &ya[0], &ba[0], &xs[0], &y[0], &b[0], &g2[0], m, delta)
 	}
@@ -134,15 +123,20 @@ func StepProject(xa, ya, ba, xs, y, b, g2 []float64, delta float64) {
 // StepFixed projects a run of fixed step (or zigmoid) nodes. See StepFixedGo.
 func StepFixed(ya, ba, v, y, b []float64, delta float64) {
 	checkRows(len(ya), 1, fixedShort(ya, ba, v, y, b))
-	n := len(ya)
-	m := n &^ 3
-	if !useAVX2 {
-		m = 0
-	}
+	n, m := len(ya), vectorPart(len(ya))
 	if m > 0 {
 		stepFixedAVX2(&ya[0], &ba[0], &v[0], &y[0], &b[0], m, delta)
 	}
 	if m < n {
 		StepFixedGo(ya[m:], ba[m:n], v[m:n], y[m:n], b[m:n], delta)
 	}
+}
+
+// vectorPart is how many of n independent values the four-wide kernels take (the rest go to
+// the Go twin): n rounded down to a multiple of 4, or none without AVX2.
+func vectorPart(n int) int {
+	if !useAVX2 {
+		return 0
+	}
+	return n &^ 3
 }
