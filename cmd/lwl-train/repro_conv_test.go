@@ -7,6 +7,7 @@ import (
 
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/infer"
+	"github.com/lwl-go/lwl/train"
 )
 
 // repro mnist-conv on a short run: the JSON summary holds the fields, the table
@@ -48,5 +49,21 @@ func TestReproMNISTConv(t *testing.T) {
 	}
 	if len(m.Bundle().Network.Conv) != 1 || !strings.Contains(m.Bundle().Provenance.Notes, "repro mnist-conv -arch conv7s3x4,dense10, -wmetric 0.1,1") {
 		t.Errorf("bundle conv %v notes %q", m.Bundle().Network.Conv, m.Bundle().Provenance.Notes)
+	}
+}
+
+func TestAutoWMetric(t *testing.T) {
+	for arch, want := range map[string]string{
+		"conv5s2x8,conv5s2x16,dense10": "0.1,0.1,1",
+		"conv7s3x4,dense20,dense10":    "0.1,1,1",
+		"dense20,dense10":              "1,1",
+	} {
+		specs, err := train.ParseArch(arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := autoWMetric(specs); got != want {
+			t.Errorf("%s: %q, want %q", arch, got, want)
+		}
 	}
 }
