@@ -407,13 +407,23 @@ func BenchmarkConvIterate(b *testing.B) {
 	for _, bc := range []struct {
 		name, arch string
 		k, parts   int
+		metric     []float64 // per layer (README: repro mnist-conv's default); nil: none
 	}{
-		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/2w", "conv5s2x8,conv5s2x16,dense10", 1000, 2},
-		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/1w", "conv5s2x8,conv5s2x16,dense10", 1000, 1},
+		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/2w", "conv5s2x8,conv5s2x16,dense10", 1000, 2, nil},
+		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/1w", "conv5s2x8,conv5s2x16,dense10", 1000, 1, nil},
+		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/2w/wmetric", "conv5s2x8,conv5s2x16,dense10", 1000, 2, []float64{0.1, 0.1, 1}},
+		{"28x28-conv5s2x8-conv5s2x16-dense10/K100/1w/wmetric", "conv5s2x8,conv5s2x16,dense10", 100, 1, []float64{0.1, 0.1, 1}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			a := mustArch(b, 28, 28, 1, bc.arch)
-			n, err := NewNetwork(a.Graph, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0.7, Mode: ClassExempt, Count: 5}, Workers: bc.parts, Ties: a.Ties}, NewRand(1))
+			var m []float64
+			if bc.metric != nil {
+				var err error
+				if m, err = a.WeightMetric(bc.metric); err != nil {
+					b.Fatal(err)
+				}
+			}
+			n, err := NewNetwork(a.Graph, NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0.7, Mode: ClassExempt, Count: 5}, Workers: bc.parts, Ties: a.Ties, WeightMetric: m}, NewRand(1))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -7,13 +7,14 @@ import (
 	"testing"
 )
 
-// judge on the shipped generator and classifier: the groups add up, the images are written,
+// judge on the shipped generator and its judge, the convolutional classifier (issue 11: it
+// beats the dense one on the test items): the groups add up, the images are written,
 // the classifier recognises real test digits more often than decoded codes, and accepted
 // codes more often than rejected ones.
 func TestJudgeShippedGenerator(t *testing.T) {
 	needMNIST(t)
 	dir := t.TempDir()
-	stdout, _ := runOK(t, "judge", "-classifier", "../../testdata/mnist-classifier.lwlb", "-n", "500", "-test-items", "300",
+	stdout, _ := runOK(t, "judge", "-classifier", "../../testdata/mnist-conv-classifier.lwlb", "-n", "500", "-test-items", "300",
 		"-out", dir, "-json", "../../testdata/mnist-generator.lwlb")
 	var got judgeResult
 	lastJSON(t, stdout, &got)

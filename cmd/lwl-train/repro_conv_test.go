@@ -7,6 +7,7 @@ import (
 
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/infer"
+	"github.com/lwl-go/lwl/train"
 )
 
 // repro mnist-conv on a short run: the JSON summary holds the fields, the table
@@ -48,5 +49,44 @@ func TestReproMNISTConv(t *testing.T) {
 	}
 	if len(m.Bundle().Network.Conv) != 1 || !strings.Contains(m.Bundle().Provenance.Notes, "repro mnist-conv -arch conv7s3x4,dense10, -wmetric 0.1,1") {
 		t.Errorf("bundle conv %v notes %q", m.Bundle().Network.Conv, m.Bundle().Provenance.Notes)
+	}
+}
+
+func TestAutoWMetric(t *testing.T) {
+	for arch, want := range map[string]string{
+		"conv5s2x8,conv5s2x16,dense10": "0.1,0.1,1",
+		"conv7s3x4,dense20,dense10":    "0.1,1,1",
+		"dense20,dense10":              "1,1",
+	} {
+		specs, err := train.ParseArch(arch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := autoWMetric(specs); got != want {
+			t.Errorf("%s: %q, want %q", arch, got, want)
+		}
+	}
+}
+
+// The shipped convolutional classifier (README, "Convolutional classifiers") describes its
+// convolutions and classifies the 10⁴ test items in the runtime with the test_err recorded
+// in its provenance, which beats the shipped 784→20→10 (0.0738).
+func TestShippedConvClassifier(t *testing.T) {
+	needMNIST(t)
+	m, err := infer.Load("../../testdata/mnist-conv-classifier.lwlb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := m.Bundle()
+	if len(b.Network.Conv) != 2 || !strings.Contains(b.Provenance.Notes, "-wmetric 0.1,0.1,1") {
+		t.Fatalf("conv %v, notes %q", b.Network.Conv, b.Provenance.Notes)
+	}
+	te, err := dataset.MNIST(false, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := runtimeErr(m, te)
+	if want := b.Provenance.Metrics["test_err"]; e != want || e >= 0.0738 {
+		t.Errorf("runtime test_err %v, provenance %v (dense: 0.0738)", e, want)
 	}
 }
