@@ -160,31 +160,13 @@ func (c *ClassifierCheckpoint) writer() *ckpt.Writer {
 // ReadClassifierCheckpoint reads a checkpoint written by WriteFile. Its errors name the file
 // and wrap ErrCheckpoint (or an fs error when the file cannot be opened).
 func ReadClassifierCheckpoint(path string) (*ClassifierCheckpoint, error) {
-	f, err := ckpt.ReadFile(path, maxClassifierCheckpoint)
-	if err != nil && !errors.Is(err, ckpt.ErrFormat) {
-		return nil, err // an fs error names the file
-	}
-	var c *ClassifierCheckpoint
-	if err == nil {
-		c, err = decodeClassifierCheckpoint(f)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", path, ErrCheckpoint, err)
-	}
-	return c, nil
+	return readCheckpointFile(path, maxClassifierCheckpoint, decodeClassifierCheckpoint)
 }
 
 // DecodeClassifierCheckpoint decodes a checkpoint held in memory (the bytes of a file that
 // WriteFile wrote).
 func DecodeClassifierCheckpoint(data []byte) (*ClassifierCheckpoint, error) {
-	f, err := ckpt.Decode(data)
-	if err == nil {
-		var c *ClassifierCheckpoint
-		if c, err = decodeClassifierCheckpoint(f); err == nil {
-			return c, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
+	return decodeCheckpointBytes(data, decodeClassifierCheckpoint)
 }
 
 // decodeClassifierCheckpoint reads the fields and checks that they are consistent with each
@@ -274,4 +256,37 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 // sameGraph reports whether the checkpoint was taken on g.
 func (c *ClassifierCheckpoint) sameGraph(g *Graph) bool {
 	return slices.Equal(c.Roles, g.Roles) && slices.Equal(c.InStart, g.InStart) && slices.Equal(c.Src, g.Src)
+}
+
+// readCheckpointFile reads a checkpoint file of at most limit bytes and decodes it with decode.
+// Its errors name the file and wrap ErrCheckpoint (or are the fs error, which names the file,
+// when the file cannot be opened). The checkpoint kinds of this package share it.
+func readCheckpointFile[C any](path string, limit int64, decode func(*ckpt.File) (C, error)) (C, error) {
+	var c C
+	f, err := ckpt.ReadFile(path, limit)
+	if err != nil && !errors.Is(err, ckpt.ErrFormat) {
+		return c, err
+	}
+	if err == nil {
+		c, err = decode(f)
+	}
+	if err != nil {
+		var zero C
+		return zero, fmt.Errorf("%s: %w: %w", path, ErrCheckpoint, err)
+	}
+	return c, nil
+}
+
+// decodeCheckpointBytes decodes a checkpoint held in memory with decode; its errors wrap
+// ErrCheckpoint.
+func decodeCheckpointBytes[C any](data []byte, decode func(*ckpt.File) (C, error)) (C, error) {
+	f, err := ckpt.Decode(data)
+	if err == nil {
+		var c C
+		if c, err = decode(f); err == nil {
+			return c, nil
+		}
+	}
+	var zero C
+	return zero, fmt.Errorf("%w: %w", ErrCheckpoint, err)
 }

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -105,31 +104,13 @@ func (c *FilterCheckpoint) writer() *ckpt.Writer {
 // ReadFilterCheckpoint reads a checkpoint written by WriteFile. Its errors name the file and
 // wrap ErrCheckpoint (or an fs error when the file cannot be opened).
 func ReadFilterCheckpoint(path string) (*FilterCheckpoint, error) {
-	f, err := ckpt.ReadFile(path, maxClassifierCheckpoint)
-	if err != nil && !errors.Is(err, ckpt.ErrFormat) {
-		return nil, err // an fs error names the file
-	}
-	var c *FilterCheckpoint
-	if err == nil {
-		c, err = decodeFilterCheckpoint(f)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", path, ErrCheckpoint, err)
-	}
-	return c, nil
+	return readCheckpointFile(path, maxClassifierCheckpoint, decodeFilterCheckpoint)
 }
 
 // DecodeFilterCheckpoint decodes a checkpoint held in memory (the bytes of a file that
 // WriteFile wrote).
 func DecodeFilterCheckpoint(data []byte) (*FilterCheckpoint, error) {
-	f, err := ckpt.Decode(data)
-	if err == nil {
-		var c *FilterCheckpoint
-		if c, err = decodeFilterCheckpoint(f); err == nil {
-			return c, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
+	return decodeCheckpointBytes(data, decodeFilterCheckpoint)
 }
 
 // decodeFilterCheckpoint reads the fields and checks that they are consistent with each

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -117,31 +116,13 @@ func (c *NMFCheckpoint) writer() *ckpt.Writer {
 // ReadNMFCheckpoint reads a checkpoint written by WriteFile. Its errors name the file and
 // wrap ErrCheckpoint (or an fs error when the file cannot be opened).
 func ReadNMFCheckpoint(path string) (*NMFCheckpoint, error) {
-	f, err := ckpt.ReadFile(path, maxNMFCheckpoint)
-	if err != nil && !errors.Is(err, ckpt.ErrFormat) {
-		return nil, err // an fs error names the file
-	}
-	var c *NMFCheckpoint
-	if err == nil {
-		c, err = decodeNMFCheckpoint(f)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %w", path, ErrCheckpoint, err)
-	}
-	return c, nil
+	return readCheckpointFile(path, maxNMFCheckpoint, decodeNMFCheckpoint)
 }
 
 // DecodeNMFCheckpoint decodes a checkpoint held in memory (the bytes of a file that
 // WriteFile wrote).
 func DecodeNMFCheckpoint(data []byte) (*NMFCheckpoint, error) {
-	f, err := ckpt.Decode(data)
-	if err == nil {
-		var c *NMFCheckpoint
-		if c, err = decodeNMFCheckpoint(f); err == nil {
-			return c, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
+	return decodeCheckpointBytes(data, decodeNMFCheckpoint)
 }
 
 // decodeNMFCheckpoint reads the fields and checks that their sizes agree with the shape and
