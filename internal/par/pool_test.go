@@ -1,6 +1,7 @@
 package par
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -76,5 +77,31 @@ func TestPoolWakesParkedWorkersAndCaller(t *testing.T) {
 	}
 	if got := n.Load(); got != 18 {
 		t.Fatalf("%d parts ran, want 18", got)
+	}
+}
+
+// BenchmarkSweepBandwidth reads and writes back 256 MB (s[i] = s[i]·0.5 + 1) split among
+// one and two parts, and reports the memory traffic in GB/s: the ceiling of an RRR sweep
+// whose x and w do not fit in the caches (README, "Speed at small fan-in").
+func BenchmarkSweepBandwidth(b *testing.B) {
+	const n = 32 << 20
+	a := make([]float64, n)
+	for _, parts := range []int{1, 2} {
+		b.Run(fmt.Sprintf("%dparts", parts), func(b *testing.B) {
+			p := New(parts)
+			defer p.Close()
+			sweep := func(part int) {
+				lo, hi := Span(n, parts, part)
+				s := a[lo:hi]
+				for i := range s {
+					s[i] = s[i]*0.5 + 1
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				p.Run(sweep)
+			}
+			b.ReportMetric(float64(b.N)*2*8*n/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
 	}
 }
