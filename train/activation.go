@@ -85,14 +85,7 @@ func shiftInto(lo, hi, y, b float64) (float64, float64) {
 // programs' rule, docs/reference-programs.md): x ≤ 0 needs z ≤ −Δ, x ≥ 1 needs z ≥ Δ,
 // 0 < x < 1 needs z = Δ(2x − 1), the zigmoid's inverse.
 func stepFixed(delta, x, y, b float64) (float64, float64) {
-	switch {
-	case x <= 0:
-		return shiftInto(math.Inf(-1), -delta, y, b)
-	case x >= 1:
-		return shiftInto(delta, math.Inf(1), y, b)
-	}
-	z := delta * (2*x - 1)
-	return shiftInto(z, z, y, b)
+	return f64.StepFixedPoint(x, y, b, delta) // one copy of the arithmetic, shared with the kernels' twin
 }
 
 // Eval implements Activation.
@@ -112,23 +105,7 @@ type Step struct{ Delta float64 }
 // Project implements Activation: the nearer of the two pieces, each reached by moving y and b
 // equally and oppositely onto the boundary of its half-plane when outside it. Ties go to x = 0.
 func (s Step) Project(x, y, b float64) (float64, float64, float64) {
-	x0, y0, b0, d0 := stepPiece(0, -1, s.Delta, x, y, b)
-	x1, y1, b1, d1 := stepPiece(1, 1, s.Delta, x, y, b)
-	if d1 < d0 {
-		return x1, y1, b1
-	}
-	return x0, y0, b0
-}
-
-// stepPiece projects onto {x = level, sign·(y − b) ≥ Δ} and returns the squared distance.
-func stepPiece(level, sign, delta, x, y, b float64) (float64, float64, float64, float64) {
-	dx := x - level
-	v := delta - sign*(y-b) // violation of sign·z ≥ Δ
-	if v <= 0 {
-		return level, y, b, dx * dx
-	}
-	h := 0.5 * v * sign
-	return level, y + h, b - h, dx*dx + 2*h*h
+	return f64.StepPoint(x, y, b, s.Delta) // one copy of the arithmetic, shared with the kernels' twin
 }
 
 // ProjectFixed implements Activation (see stepFixed).

@@ -57,15 +57,20 @@ func StepProjectGo(xa, ya, ba, xs, y, b, g2 []float64, delta float64) {
 	n := len(xa)
 	ya, ba, xs, y, b, g2 = ya[:n], ba[:n], xs[:n], y[:n], b[:n], g2[:n]
 	for i := range xa {
-		x, yi, bi := xs[i]/g2[i], y[i], b[i]
-		y0, b0, d0 := stepPiece(0, -1, delta, x, yi, bi)
-		y1, b1, d1 := stepPiece(1, 1, delta, x, yi, bi)
-		if d1 < d0 {
-			xa[i], ya[i], ba[i] = 1, y1, b1
-		} else {
-			xa[i], ya[i], ba[i] = 0, y0, b0
-		}
+		xa[i], ya[i], ba[i] = StepPoint(xs[i]/g2[i], y[i], b[i], delta)
 	}
+}
+
+// StepPoint is the projection of one (x, y, b) onto the step with a gap Δ = delta (see
+// StepProjectGo): the arithmetic of train.Step.Project, kept here once for the kernels'
+// sake.
+func StepPoint(x, y, b, delta float64) (x2, y2, b2 float64) {
+	y0, b0, d0 := stepPiece(0, -1, delta, x, y, b)
+	y1, b1, d1 := stepPiece(1, 1, delta, x, y, b)
+	if d1 < d0 {
+		return 1, y1, b1
+	}
+	return 0, y0, b0
 }
 
 // stepPiece projects (x, y, b) onto {x = level, sign·(y − b) ≥ Δ} and returns the new y, b
@@ -89,28 +94,33 @@ func StepFixedGo(ya, ba, v, y, b []float64, delta float64) {
 	n := len(ya)
 	ba, v, y, b = ba[:n], v[:n], y[:n], b[:n]
 	for i := range ya {
-		x, yi, bi := v[i], y[i], b[i]
-		var lo, hi float64
-		switch {
-		case x <= 0:
-			lo, hi = math.Inf(-1), -delta
-		case x >= 1:
-			lo, hi = delta, math.Inf(1)
-		default:
-			z := delta * (2*x - 1)
-			lo, hi = z, z
-		}
-		z := yi - bi
-		switch {
-		case z < lo:
-			h := 0.5 * (lo - z)
-			yi, bi = yi+h, bi-h
-		case z > hi:
-			h := 0.5 * (hi - z)
-			yi, bi = yi+h, bi-h
-		}
-		ya[i], ba[i] = yi, bi
+		ya[i], ba[i] = StepFixedPoint(v[i], y[i], b[i], delta)
 	}
+}
+
+// StepFixedPoint is StepFixedGo for one node: the (y, b) nearest to the given ones with
+// z = y − b allowed at the fixed x (the arithmetic of train's fixed step projection).
+func StepFixedPoint(x, y, b, delta float64) (y2, b2 float64) {
+	var lo, hi float64
+	switch {
+	case x <= 0:
+		lo, hi = math.Inf(-1), -delta
+	case x >= 1:
+		lo, hi = delta, math.Inf(1)
+	default:
+		z := delta * (2*x - 1)
+		lo, hi = z, z
+	}
+	z := y - b
+	switch {
+	case z < lo:
+		h := 0.5 * (lo - z)
+		return y + h, b - h
+	case z > hi:
+		h := 0.5 * (hi - z)
+		return y + h, b - h
+	}
+	return y, b
 }
 
 // fixedShort reports whether one of StepFixed's slices is shorter than ya.
