@@ -291,6 +291,7 @@ func BenchmarkNetworkIterate(b *testing.B) {
 		{"16-8-4/K64/1w", []int{16, 8, 4}, 64, 1},
 		{"10-50-50-50-2/K500/2w", []int{10, 50, 50, 50, 2}, 500, 2}, // the generator's filter
 		{"10-50-50-50-2/K500/1w", []int{10, 50, 50, 50, 2}, 500, 1},
+		{"10-50-50-50-2/K128/2w", []int{10, 50, 50, 50, 2}, 128, 2}, // its x and w in the caches
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			g := mustLayered(b, bc.sizes...)
