@@ -361,13 +361,15 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		if err := restoreClassifier(c, g, setting, N, hash, len(net.classes)); err != nil {
 			return nil, err
 		}
+		if err := l.resumeAt(c.Epoch, c.Next, c.Iter, "item"); err != nil {
+			return nil, err
+		}
 		if err := src.UnmarshalBinary(c.Rand); err != nil {
 			return nil, fmt.Errorf("%w: random state: %v", ErrCheckpoint, err)
 		}
 		net.setWeights(c.W)
 		copy(net.bB, c.B)
 		copy(l.order, c.Order)
-		l.epoch, l.next, l.iter = c.Epoch, c.Next, c.Iter
 		res.Work, res.Epochs, res.Flagged, secs0 = c.Work, slices.Clone(c.History), slices.Clone(c.Flagged), c.Seconds
 		if c.Next > 0 {
 			st = c.Partial

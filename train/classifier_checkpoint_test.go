@@ -158,6 +158,35 @@ func TestClassifierResumeRefusesAnotherRun(t *testing.T) {
 	}
 }
 
+// A checkpoint is resumed only by a run at least as long: resuming the end of a 2-epoch
+// run with -epochs 1 would hand back a classifier of 2 epochs as one of 1.
+func TestClassifierResumeRefusesShorterRun(t *testing.T) {
+	ctx := context.Background()
+	tr, te := majorityData(t)
+	s := checkpointSettings()
+	s.Epochs = 2
+	var saved []*ClassifierCheckpoint
+	s.Checkpoint = func(c *ClassifierCheckpoint) error { saved = append(saved, c); return nil }
+	whole, err := TrainClassifier(ctx, tr, te, s)
+	require.NoError(t, err)
+	require.Len(t, saved, 2)
+
+	s = checkpointSettings()
+	s.Epochs, s.Resume = 1, saved[1] // at the end of epoch 2
+	_, err = TrainClassifier(ctx, tr, te, s)
+	require.ErrorIs(t, err, ErrCheckpoint)
+	assert.ErrorContains(t, err, "it is in epoch 3 (item 0), past the end of a run of 1 epochs")
+
+	s.Resume = saved[0] // the end of epoch 1 is a finished 1-epoch run
+	one, err := TrainClassifier(ctx, tr, te, s)
+	require.NoError(t, err)
+	assert.Len(t, one.Epochs, 1)
+	s.Epochs, s.Resume = 2, saved[1] // and the end of epoch 2 a finished 2-epoch run
+	two, err := TrainClassifier(ctx, tr, te, s)
+	require.NoError(t, err)
+	sameRun(t, whole, two, "resumed at its end")
+}
+
 func TestReadClassifierCheckpointErrors(t *testing.T) {
 	dir := t.TempDir()
 	tr, te := majorityData(t)

@@ -64,6 +64,19 @@ func newEpochLoop(items, batch, epochs int) *epochLoop {
 	return &epochLoop{items: items, batch: batch, epochs: max(epochs, 1), order: order, epoch: 1}
 }
 
+// resumeAt moves the loop to a checkpoint's position: epoch in progress, position of its
+// next batch (in items, which the error calls unit), iterations so far. A position past the end of the loop's epochs (in a later
+// epoch, or inside the epoch after the last) is an ErrCheckpoint: a run with fewer epochs
+// than the checkpoint's cannot reproduce it. The end of the last epoch (epoch l.epochs+1,
+// next 0) is a finished run, and resuming it runs nothing.
+func (l *epochLoop) resumeAt(epoch, next, iter int, unit string) error {
+	if epoch > l.epochs+1 || epoch == l.epochs+1 && next > 0 {
+		return fmt.Errorf("%w: it is in epoch %d (%s %d), past the end of a run of %d epochs", ErrCheckpoint, epoch, unit, next, l.epochs)
+	}
+	l.epoch, l.next, l.iter = epoch, next, iter
+	return nil
+}
+
 // batches is the number of batches in one epoch.
 func (l *epochLoop) batches() int { return l.items / l.batch }
 

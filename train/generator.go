@@ -180,8 +180,8 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		if err := restoreFilter(c, layers, setting, ng, nf, hash, g); err != nil {
 			return nil, nil, err
 		}
-		if c.Epoch > l.epochs+1 || c.Epoch == l.epochs+1 && c.Next > 0 {
-			return nil, nil, fmt.Errorf("%w: it is in epoch %d (code %d), past the end of a run of %d epochs", ErrCheckpoint, c.Epoch, c.Next, l.epochs)
+		if err := l.resumeAt(c.Epoch, c.Next, c.Iter, "code"); err != nil {
+			return nil, nil, err
 		}
 		if err := src.UnmarshalBinary(c.Rand); err != nil {
 			return nil, nil, fmt.Errorf("%w: random state: %v", ErrCheckpoint, err)
@@ -189,7 +189,6 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 		copy(net.wA, c.W)
 		copy(net.bB, c.B)
 		copy(l.order, c.Order)
-		l.epoch, l.next, l.iter = c.Epoch, c.Next, c.Iter
 		work, out, secs0 = c.Work, slices.Clone(c.History), c.Seconds
 		if c.Next > 0 {
 			st = c.Partial

@@ -365,6 +365,9 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	res, err := train.TrainClassifier(context.WithoutCancel(ctx), trainSet, testSet, s)
 	bar.Finish()
 	tw.flush()
+	if errors.Is(err, train.ErrCheckpoint) {
+		return fmt.Errorf("%s: %w", savePath, err)
+	}
 	if errors.Is(err, train.ErrInterrupted) {
 		return saveInterrupted(res, savePath, args, *ckptPath == "", *out, series, firstIter, trainSet, testSet, shape, cf, sizes, stderr)
 	}

@@ -120,7 +120,16 @@ func TestClassifyResumeErrors(t *testing.T) {
 	stderr.Reset()
 	code = run(append(args, "-checkpoint", ck, "-resume", "-omega", "3"), io.Discard, &stderr)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr.String(), "setting omega is 2 there, 3 in this run")
+	assert.Contains(t, stderr.String(), ck+": unusable checkpoint: setting omega is 2 there, 3 in this run")
+
+	// A finished run resumes only with as many epochs or more.
+	stderr.Reset()
+	more := append(append([]string{}, args...), "-checkpoint", ck, "-resume")
+	more[4] = "2" // -epochs
+	require.Equal(t, 0, run(more, io.Discard, io.Discard))
+	code = run(append(args, "-checkpoint", ck, "-resume"), io.Discard, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), ck+": unusable checkpoint: it is in epoch 3 (item 0), past the end of a run of 1 epochs")
 }
 
 // Without test data nothing reads NaN: the table shows "-", the JSON null.
