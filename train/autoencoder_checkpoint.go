@@ -59,10 +59,14 @@ func (a *Autoencoder) Checkpoint() *AutoencoderCheckpoint {
 }
 
 // Restore continues from c, which must come from an autoencoder with the same layers and
-// settings (the number of epochs may differ: it is how long the run goes on).
+// settings. The number of epochs may differ (it is how long the run goes on) but not be
+// fewer than the checkpoint's whole epochs: Train would then return a longer run's model.
 func (a *Autoencoder) Restore(c *AutoencoderCheckpoint) error {
 	if !slices.Equal(c.Sizes, a.Sizes) || c.Code != a.Code {
 		return fmt.Errorf("%w: layers %v (code layer %d), this run has %v (code layer %d)", ErrCheckpoint, c.Sizes, c.Code, a.Sizes, a.Code)
+	}
+	if epochs := max(a.s.Epochs, 1); c.Epoch > epochs {
+		return fmt.Errorf("%w: it has %d whole epochs, past the end of a run of %d epochs", ErrCheckpoint, c.Epoch, epochs)
 	}
 	want := a.settingMap()
 	for k, v := range want {

@@ -91,6 +91,8 @@ func TestAutoencoderRestoreRefusesOtherRuns(t *testing.T) {
 	nan.W[3] = nan.W[3] / 0 * 0
 	short := a.Checkpoint()
 	short.B = short.B[1:]
+	longer := a.Checkpoint() // two whole epochs, into a run of one
+	longer.Epoch = 2
 	for _, tc := range []struct {
 		name string
 		into *Autoencoder
@@ -100,10 +102,16 @@ func TestAutoencoderRestoreRefusesOtherRuns(t *testing.T) {
 		{"other seed", seed8, good},
 		{"NaN weight", a, nan},
 		{"missing bias", a, short},
+		{"longer run", a, longer},
 	} {
 		if err := tc.into.Restore(tc.c); !errors.Is(err, ErrCheckpoint) {
 			t.Errorf("%s: Restore = %v, want ErrCheckpoint", tc.name, err)
 		}
+	}
+	finished := a.Checkpoint() // the end of a one-epoch run resumes a one-epoch run
+	finished.Epoch = 1
+	if err := a.Restore(finished); err != nil {
+		t.Errorf("finished run: %v", err)
 	}
 }
 

@@ -95,6 +95,14 @@ func TestGenerativeResumeMatchesUninterrupted(t *testing.T) {
 			t.Errorf("metric %s: %v resumed, %v uninterrupted", k, b.Provenance.Metrics[k], a.Provenance.Metrics[k])
 		}
 	}
+
+	// The two-epoch checkpoint does not resume a one-epoch run (it would write the
+	// two-epoch model as one of a single epoch).
+	var stdout, errb bytes.Buffer
+	code := run(append(small, "-epochs", "1", "-resume", "-o", whole), &stdout, &errb)
+	if want := whole + ".ckpt: unusable checkpoint: it has 2 whole epochs, past the end of a run of 1 epochs"; code != 1 || !strings.Contains(errb.String(), want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, errb.String(), want)
+	}
 }
 
 // A resume refuses a checkpoint of another run and names the file.
