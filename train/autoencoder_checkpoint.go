@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 
@@ -68,22 +67,14 @@ func (a *Autoencoder) Restore(c *AutoencoderCheckpoint) error {
 	if epochs := max(a.s.Epochs, 1); c.Epoch > epochs {
 		return fmt.Errorf("%w: it has %d whole epochs, past the end of a run of %d epochs", ErrCheckpoint, c.Epoch, epochs)
 	}
-	want := a.settingMap()
-	for k, v := range want {
-		if got, ok := c.Setting[k]; !ok || got != v {
-			return fmt.Errorf("%w: setting %s is %v there, %v in this run", ErrCheckpoint, k, c.Setting[k], v)
-		}
-	}
-	if len(c.Setting) != len(want) {
-		return fmt.Errorf("%w: settings %v, this run has %v", ErrCheckpoint, c.Setting, want)
+	if err := checkSetting(c.Setting, a.settingMap()); err != nil {
+		return err
 	}
 	if len(c.W) != len(a.net.wA) || len(c.B) != len(a.net.bB) || c.Epoch < 0 || c.Work < 0 {
 		return fmt.Errorf("%w: %d weights and %d biases at epoch %d, want %d and %d", ErrCheckpoint, len(c.W), len(c.B), c.Epoch, len(a.net.wA), len(a.net.bB))
 	}
-	for _, v := range slices.Concat(c.W, c.B) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: a parameter is %v", ErrCheckpoint, v)
-		}
+	if err := checkFinite(c.W, c.B); err != nil {
+		return fmt.Errorf("%w: %w", ErrCheckpoint, err)
 	}
 	copy(a.net.wA, c.W)
 	copy(a.net.bB, c.B)

@@ -434,13 +434,8 @@ func restoreClassifier(c *ClassifierCheckpoint, g *Graph, setting map[string]flo
 	if !c.sameGraph(g) {
 		return fmt.Errorf("%w: it holds a graph of %d nodes and %d edges, not this run's (%d nodes, %d edges)", ErrCheckpoint, len(c.Roles), len(c.Src), g.Nodes(), g.Edges())
 	}
-	for k, v := range setting {
-		if got, ok := c.Setting[k]; !ok || got != v {
-			return fmt.Errorf("%w: setting %s is %v there, %v in this run", ErrCheckpoint, k, c.Setting[k], v)
-		}
-	}
-	if len(c.Setting) != len(setting) {
-		return fmt.Errorf("%w: settings %v, this run has %v", ErrCheckpoint, c.Setting, setting)
+	if err := checkSetting(c.Setting, setting); err != nil {
+		return err
 	}
 	if len(c.W) != g.Edges() || len(c.B) != g.Nodes() || len(c.Order) != items || c.Epoch < 1 || len(c.History) != c.Epoch-1 {
 		return fmt.Errorf("%w: %d weights, %d biases, %d items in order and %d epochs of history at epoch %d", ErrCheckpoint, len(c.W), len(c.B), len(c.Order), len(c.History), c.Epoch)

@@ -1,12 +1,9 @@
 package train
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
-	"strings"
 
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/internal/ckpt"
@@ -123,17 +120,7 @@ func (c *ClassifierCheckpoint) writer() *ckpt.Writer {
 	w.Ints("roles", roles)
 	w.Ints("in_start", c.InStart)
 	w.Ints("src", c.Src)
-	keys := make([]string, 0, len(c.Setting))
-	for k := range c.Setting {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	vals := make([]float64, len(keys))
-	for i, k := range keys {
-		vals[i] = c.Setting[k]
-	}
-	w.String("setting_names", strings.Join(keys, ","))
-	w.Floats("setting_values", vals)
+	writeSetting(w, c.Setting)
 	w.Int("items", c.Items)
 	w.Ints("data_hash", []int{int(c.DataHash)})
 	w.Ints("position", []int{c.Epoch, c.Next, c.Iter, int(c.Work)})
@@ -141,12 +128,7 @@ func (c *ClassifierCheckpoint) writer() *ckpt.Writer {
 	w.Bytes("rand", c.Rand)
 	w.Ints("order", c.Order)
 	w.Floats("partial", c.Partial.floats())
-	hist := make([]float64, 0, len(c.History)*len(epochFields))
-	for _, e := range c.History {
-		hist = append(hist, e.floats()...)
-	}
-	w.String("history_fields", strings.Join(epochFields, ","))
-	w.Floats("history", hist)
+	writeHistory(w, epochFields, c.History)
 	fl := make([]int, 0, 3*len(c.Flagged))
 	for _, f := range c.Flagged {
 		fl = append(fl, f.Item, f.Label, f.Assigned)
@@ -182,8 +164,7 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 	roles := f.Ints("roles", -1, int(Data), int(Class))
 	c.InStart = f.Ints("in_start", len(roles)+1, 0, maxInt)
 	c.Src = f.Ints("src", -1, 0, max(len(roles)-1, 0))
-	names := strings.Split(f.String("setting_names"), ",")
-	vals := f.Floats("setting_values", len(names))
+	c.Setting = readSetting(f)
 	c.Items = f.Int("items", 1, maxInt)
 	hash := f.Ints("data_hash", 1, math.MinInt, math.MaxInt)
 	pos := f.Ints("position", 4, 0, math.MaxInt)
@@ -191,10 +172,6 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 	c.Rand = f.Bytes("rand")
 	c.Order = f.Ints("order", c.Items, 0, c.Items-1)
 	partial := f.Floats("partial", len(epochFields))
-	if hf := f.String("history_fields"); f.Err() == nil && hf != strings.Join(epochFields, ",") {
-		return nil, fmt.Errorf("epoch history has fields %.80q, want %q", hf, strings.Join(epochFields, ","))
-	}
-	hist := f.Floats("history", -1)
 	fl := f.Ints("flagged", -1, Exempted, maxInt)
 	c.W = f.Floats("w", len(c.Src))
 	c.B = f.Floats("b", len(roles))
@@ -213,28 +190,18 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 			return nil, fmt.Errorf("in-edge offsets decrease at node %d", j)
 		}
 	}
-	c.Setting = make(map[string]float64, len(names))
-	for i, k := range names {
-		c.Setting[k] = vals[i]
-	}
 	c.DataHash = uint64(hash[0])
 	c.Epoch, c.Next, c.Iter, c.Work = pos[0], pos[1], pos[2], int64(pos[3])
 	if c.Epoch < 1 || c.Next >= c.Items {
 		return nil, fmt.Errorf("position: epoch %d, item %d of %d", c.Epoch, c.Next, c.Items)
 	}
-	seen := make([]bool, c.Items)
-	for _, k := range c.Order {
-		if seen[k] {
-			return nil, fmt.Errorf("the item order repeats item %d", k)
-		}
-		seen[k] = true
+	if err := checkPermutation(c.Order, "item"); err != nil {
+		return nil, err
 	}
 	c.Partial = epochFromFloats(partial)
-	if len(hist)%len(epochFields) != 0 || len(hist)/len(epochFields) != c.Epoch-1 {
-		return nil, fmt.Errorf("%d values of epoch history at epoch %d", len(hist), c.Epoch)
-	}
-	for i := 0; i < len(hist); i += len(epochFields) {
-		c.History = append(c.History, epochFromFloats(hist[i:i+len(epochFields)]))
+	var err error
+	if c.History, err = readHistory(f, epochFields, c.Epoch, epochFromFloats); err != nil {
+		return nil, err
 	}
 	if len(fl)%3 != 0 {
 		return nil, fmt.Errorf("%d flagged values, want triples", len(fl))
@@ -245,10 +212,8 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 		}
 		c.Flagged = append(c.Flagged, Flagged{Item: fl[i], Label: fl[i+1], Assigned: fl[i+2]})
 	}
-	for _, v := range slices.Concat(c.W, c.B) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("a parameter is %v", v)
-		}
+	if err := checkFinite(c.W, c.B); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -256,37 +221,4 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 // sameGraph reports whether the checkpoint was taken on g.
 func (c *ClassifierCheckpoint) sameGraph(g *Graph) bool {
 	return slices.Equal(c.Roles, g.Roles) && slices.Equal(c.InStart, g.InStart) && slices.Equal(c.Src, g.Src)
-}
-
-// readCheckpointFile reads a checkpoint file of at most limit bytes and decodes it with decode.
-// Its errors name the file and wrap ErrCheckpoint (or are the fs error, which names the file,
-// when the file cannot be opened). The checkpoint kinds of this package share it.
-func readCheckpointFile[C any](path string, limit int64, decode func(*ckpt.File) (C, error)) (C, error) {
-	var c C
-	f, err := ckpt.ReadFile(path, limit)
-	if err != nil && !errors.Is(err, ckpt.ErrFormat) {
-		return c, err
-	}
-	if err == nil {
-		c, err = decode(f)
-	}
-	if err != nil {
-		var zero C
-		return zero, fmt.Errorf("%s: %w: %w", path, ErrCheckpoint, err)
-	}
-	return c, nil
-}
-
-// decodeCheckpointBytes decodes a checkpoint held in memory with decode; its errors wrap
-// ErrCheckpoint.
-func decodeCheckpointBytes[C any](data []byte, decode func(*ckpt.File) (C, error)) (C, error) {
-	f, err := ckpt.Decode(data)
-	if err == nil {
-		var c C
-		if c, err = decode(f); err == nil {
-			return c, nil
-		}
-	}
-	var zero C
-	return zero, fmt.Errorf("%w: %w", ErrCheckpoint, err)
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
-	"strings"
 
 	"github.com/lwl-go/lwl/internal/ckpt"
 )
@@ -72,17 +70,7 @@ func (c *FilterCheckpoint) writer() *ckpt.Writer {
 	w := ckpt.NewWriter()
 	w.String("kind", filterCheckpointKind)
 	w.Ints("layers", c.Layers)
-	keys := make([]string, 0, len(c.Setting))
-	for k := range c.Setting {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	vals := make([]float64, len(keys))
-	for i, k := range keys {
-		vals[i] = c.Setting[k]
-	}
-	w.String("setting_names", strings.Join(keys, ","))
-	w.Floats("setting_values", vals)
+	writeSetting(w, c.Setting)
 	w.Ints("codes", []int{c.Genuine, c.Fake})
 	w.Ints("code_hash", []int{int(c.CodeHash)})
 	w.Ints("position", []int{c.Epoch, c.Next, c.Iter, int(c.Work)})
@@ -90,12 +78,7 @@ func (c *FilterCheckpoint) writer() *ckpt.Writer {
 	w.Bytes("rand", c.Rand)
 	w.Ints("order", c.Order)
 	w.Floats("partial", c.Partial.floats())
-	hist := make([]float64, 0, len(c.History)*len(filterEpochFields))
-	for _, e := range c.History {
-		hist = append(hist, e.floats()...)
-	}
-	w.String("history_fields", strings.Join(filterEpochFields, ","))
-	w.Floats("history", hist)
+	writeHistory(w, filterEpochFields, c.History)
 	w.Floats("w", c.W)
 	w.Floats("b", c.B)
 	return w
@@ -124,8 +107,7 @@ func decodeFilterCheckpoint(f *ckpt.File) (*FilterCheckpoint, error) {
 	}
 	c := &FilterCheckpoint{}
 	c.Layers = f.Ints("layers", -1, 1, 1<<20)
-	names := strings.Split(f.String("setting_names"), ",")
-	vals := f.Floats("setting_values", len(names))
+	c.Setting = readSetting(f)
 	codes := f.Ints("codes", 2, 1, maxInt)
 	hash := f.Ints("code_hash", 1, math.MinInt, math.MaxInt)
 	pos := f.Ints("position", 4, 0, math.MaxInt)
@@ -138,10 +120,6 @@ func decodeFilterCheckpoint(f *ckpt.File) (*FilterCheckpoint, error) {
 	items := c.Genuine + c.Fake
 	c.Order = f.Ints("order", items, 0, items-1)
 	partial := f.Floats("partial", len(filterEpochFields))
-	if hf := f.String("history_fields"); f.Err() == nil && hf != strings.Join(filterEpochFields, ",") {
-		return nil, fmt.Errorf("epoch history has fields %.80q, want %q", hf, strings.Join(filterEpochFields, ","))
-	}
-	hist := f.Floats("history", -1)
 	if len(c.Layers) < 2 || c.Layers[len(c.Layers)-1] != 2 {
 		return nil, fmt.Errorf("layers %v: a filter has at least a code layer and the 2 class nodes", c.Layers)
 	}
@@ -165,33 +143,21 @@ func decodeFilterCheckpoint(f *ckpt.File) (*FilterCheckpoint, error) {
 	if edges != len(c.W) || nodes != len(c.B) {
 		return nil, fmt.Errorf("%d weights and %d biases for layers %v", len(c.W), len(c.B), c.Layers)
 	}
-	c.Setting = make(map[string]float64, len(names))
-	for i, k := range names {
-		c.Setting[k] = vals[i]
-	}
 	c.CodeHash = uint64(hash[0])
 	c.Epoch, c.Next, c.Iter, c.Work = pos[0], pos[1], pos[2], int64(pos[3])
 	if c.Epoch < 1 || c.Next >= items {
 		return nil, fmt.Errorf("position: epoch %d, code %d of %d", c.Epoch, c.Next, items)
 	}
-	seen := make([]bool, items)
-	for _, k := range c.Order {
-		if seen[k] {
-			return nil, fmt.Errorf("the code order repeats code %d", k)
-		}
-		seen[k] = true
+	if err := checkPermutation(c.Order, "code"); err != nil {
+		return nil, err
 	}
 	c.Partial = filterEpochFromFloats(partial)
-	if len(hist)%len(filterEpochFields) != 0 || len(hist)/len(filterEpochFields) != c.Epoch-1 {
-		return nil, fmt.Errorf("%d values of epoch history at epoch %d", len(hist), c.Epoch)
+	var err error
+	if c.History, err = readHistory(f, filterEpochFields, c.Epoch, filterEpochFromFloats); err != nil {
+		return nil, err
 	}
-	for i := 0; i < len(hist); i += len(filterEpochFields) {
-		c.History = append(c.History, filterEpochFromFloats(hist[i:i+len(filterEpochFields)]))
-	}
-	for _, v := range slices.Concat(c.W, c.B) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("a parameter is %v", v)
-		}
+	if err := checkFinite(c.W, c.B); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -202,13 +168,8 @@ func restoreFilter(c *FilterCheckpoint, layers []int, setting map[string]float64
 	if !slices.Equal(c.Layers, layers) {
 		return fmt.Errorf("%w: layers %v there, %v in this run", ErrCheckpoint, c.Layers, layers)
 	}
-	for k, v := range setting {
-		if got, ok := c.Setting[k]; !ok || got != v {
-			return fmt.Errorf("%w: setting %s is %v there, %v in this run", ErrCheckpoint, k, c.Setting[k], v)
-		}
-	}
-	if len(c.Setting) != len(setting) {
-		return fmt.Errorf("%w: settings %v, this run has %v", ErrCheckpoint, c.Setting, setting)
+	if err := checkSetting(c.Setting, setting); err != nil {
+		return err
 	}
 	items := genuine + fake
 	if c.Genuine != genuine || c.Fake != fake || c.CodeHash != hash {
