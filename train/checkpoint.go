@@ -3,9 +3,9 @@ package train
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/lwl-go/lwl/internal/ckpt"
@@ -18,11 +18,7 @@ import (
 // writeSetting stores a run's settings as two fields, their names (sorted, comma-separated)
 // and their values in that order.
 func writeSetting(w *ckpt.Writer, m map[string]float64) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	vals := make([]float64, len(keys))
 	for i, k := range keys {
 		vals[i] = m[k]
