@@ -283,6 +283,9 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		setting    = classifierSetting(net, s, batch)
 		hash       = dataHash(trainSet)
 	)
+	if err := Agree(cfg.Reducer, settingHash(setting, hash, float64(len(net.parts)), float64(epochs), float64(len(trainSet.Labels)))); err != nil {
+		return nil, err
+	}
 	l := newEpochLoop(N, batch, epochs)
 	l.settings = Settings{Beta: s.Beta, Tol: s.Tol, MaxIter: s.IterPerBatch, Trace: s.Trace}
 	l.shuffle = func(_ int, order []int) {

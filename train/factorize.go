@@ -93,6 +93,12 @@ func Factorize(ctx context.Context, y []float64, rows, cols int, s FactorizeSett
 	}
 	defer n.Close()
 
+	setting := map[string]float64{"rank": float64(cfg.Rank), "omega": n.omega, "sparsity": float64(cfg.Sparsity),
+		"beta": s.Beta, "gamma": s.Gamma, "tol": s.Tol, "iter": float64(s.IterPerBatch), "batch": float64(batch),
+		"epochs": float64(epochs), "seed": float64(s.Seed), "every": float64(s.CheckpointEvery)}
+	if err := Agree(cfg.Reducer, settingHash(setting, matrixHash(y, rows, cols), float64(len(n.parts)))); err != nil {
+		return nil, err
+	}
 	f := &Factorization{Rows: rows, D: cols, C: cfg.Rank}
 	start := time.Now()
 	exact := batch == rows && epochs == 1
@@ -105,7 +111,7 @@ func Factorize(ctx context.Context, y []float64, rows, cols int, s FactorizeSett
 		return nil, fmt.Errorf("%w: checkpoints are for exact NMF (one batch, one epoch, γ = 1) only", ErrSettings)
 	}
 	if s.Resume != nil {
-		if err := s.Resume.fits(y, rows, cols, s, n.omega, beta, len(n.parts)); err != nil {
+		if err := s.Resume.fits(y, rows, cols, s, n.omega, beta, n.sh.parts); err != nil {
 			return nil, err
 		}
 	}

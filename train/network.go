@@ -18,6 +18,10 @@ type NetworkConfig struct {
 	Class      ClassRule  // class constraints (26d, e) or their interventions (32, 33)
 	Workers    int        // parallel parts of one iteration; 0 means GOMAXPROCS
 	Ties       *Ties      // weight and bias ties on the graph (weight-tied layers); nil: none
+	// Reducer, if it joins several processes, gives this one its share of every batch's
+	// items (reducer.go); the run then equals one process's with Workers·Size() parts.
+	// nil: one process.
+	Reducer Reducer
 
 	// WeightMetric, if set, has one entry per node: the metric weight γ²(j) > 0 of the w
 	// copies of node j's in-edges in the distance (27), where the paper weighs every copy 1
@@ -113,6 +117,9 @@ type Network struct {
 	pass2    func(part int)
 	warm     func(part int)
 	parts    []netPart
+	sh       shard     // the global parts of this process (reducer.go); all of them in one process
+	klo, khi int       // items of this process in a distributed run (0, K in one)
+	e2       []float64 // distributed: each (item, y run)'s Σ g²Δb² of the node pass, K×len(yRuns)
 	beta     float64
 	betas    [lanes + 1][lanes]float64 // betas[m]: β on the first m lanes of a tile, 0 on padding
 	updB     bool
@@ -272,6 +279,7 @@ func NewNetwork(g *Graph, cfg NetworkConfig, rng *rand.Rand) (n *Network, err er
 	n.pool = par.New(cfg.Workers)
 	n.pass1, n.pass2, n.warm = n.edgePass, n.nodePass, n.warmPass
 	n.parts = make([]netPart, n.pool.Parts())
+	n.sh = newShard(cfg.Reducer, len(n.parts))
 	for p := range n.parts {
 		pt := &n.parts[p]
 		pt.wsum, pt.bsum = make([]float64, lanes*n.E), make([]float64, n.N)

@@ -187,6 +187,14 @@ func (n *Network) resize(k int) {
 	clear(n.w[(T-1)*lanes*E:])
 	n.xA, n.yA, n.bA = n.xA[:k*N], n.yA[:k*N], n.bA[:k*N]
 	n.xsum, n.zc = n.xsum[:k*N], n.zc[:k*C]
+	n.klo, n.khi = 0, k
+	if n.sh.red != nil {
+		n.klo, n.khi = n.sh.itemRange(n.sh.red.Rank(), T, lanes, k)
+		if r := k * len(n.yRuns); cap(n.e2) < r {
+			n.e2 = make([]float64, r)
+		}
+		n.e2 = n.e2[:k*len(n.yRuns)]
+	}
 }
 
 // forward evaluates one data item with the consensus weights and biases: val gets each

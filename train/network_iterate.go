@@ -34,6 +34,9 @@ func (n *Network) initA(recomputeW bool) {
 	}
 	n.updB = false
 	n.pool.Run(n.pass2)
+	if n.sh.red != nil {
+		n.exchangeNodes()
+	}
 	n.projectClasses()
 }
 
@@ -75,6 +78,9 @@ func (n *Network) Iterate(beta float64) float64 {
 				n.betas[m][l] = beta
 			}
 		}
+	}
+	if n.sh.red != nil {
+		return n.iterateShard()
 	}
 	n.pool.Run(n.pass1)
 	// Reduce: next weight consensus and this iteration's bias consensus b_B.
@@ -134,7 +140,7 @@ func (n *Network) reduceWeights() {
 // the update of x, w and y, accumulating the sums of the next weight consensus, the
 // out-edge sums of x, and the reflected biases.
 func (n *Network) edgePass(part int) {
-	lo, hi := par.Span(tiles(n.K), len(n.parts), part)
+	lo, hi := par.Span(tiles(n.K), n.sh.parts, n.sh.part0+part)
 	pt := &n.parts[part]
 	clear(pt.wsum)
 	clear(pt.bsum)
@@ -382,6 +388,11 @@ func (n *Network) yStep4(u []float64, k0, j0, rows int, inv float64) float64 {
 // call per (item, node).
 func (n *Network) nodePass(part int) {
 	lo, hi := par.Span(n.K, len(n.parts), part)
+	e2, dist := n.e2, n.sh.red != nil
+	if dist { // a distributed run: this part's share of the process's items
+		lo, hi = par.Span(n.khi-n.klo, len(n.parts), part)
+		lo, hi = lo+n.klo, hi+n.klo
+	}
 	pt := &n.parts[part]
 	N, C, D, CC := n.N, len(n.classes), len(n.data), len(n.codes)
 	beta := n.beta
@@ -390,8 +401,12 @@ func (n *Network) nodePass(part int) {
 		yk, bk := n.y[k*N:(k+1)*N], n.b[k*N:(k+1)*N]
 		xak, yak, bak, xsk := n.xA[k*N:(k+1)*N], n.yA[k*N:(k+1)*N], n.bA[k*N:(k+1)*N], n.xsum[k*N:(k+1)*N]
 		if n.updB {
-			for _, run := range n.yRuns {
-				errSum += biasStep(bk[run[0]:run[1]], bak[run[0]:run[1]], n.bB[run[0]:run[1]], n.g2[run[0]:run[1]], beta)
+			for r, run := range n.yRuns {
+				e := biasStep(bk[run[0]:run[1]], bak[run[0]:run[1]], n.bB[run[0]:run[1]], n.g2[run[0]:run[1]], beta)
+				errSum += e
+				if dist {
+					e2[k*len(n.yRuns)+r] = e
+				}
 			}
 		}
 		runs := &n.runs[0] // a classifier's data nodes are not variables
@@ -449,7 +464,7 @@ func (n *Network) projectClasses() {
 	}
 	m := n.cfg.Class.Margin
 	n.assigner.Assign(n.assign, n.zc, n.labels, C)
-	for k := 0; k < n.K; k++ {
+	for k := n.klo; k < n.khi; k++ { // this process's items (all in one process)
 		a := n.assign[k]
 		zk := n.zc[k*C : (k+1)*C]
 		for c, j := range n.classes {

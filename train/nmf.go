@@ -20,6 +20,10 @@ type NMFConfig struct {
 	Omega    float64 // norm Ω of every feature (14c); 0 means 1
 	Sparsity int     // s > 0: features are also s-sparse (section 1); 0: plain non-negativity
 	Workers  int     // parallel parts of one iteration; 0 means GOMAXPROCS
+	// Reducer, if it joins several processes, gives this one its share of every batch's
+	// items (reducer.go); the run then equals one process's with Workers·Size() parts.
+	// nil: one process.
+	Reducer Reducer
 }
 
 // NMF is the RRR state of non-negative matrix factorisation on one batch.
@@ -50,6 +54,9 @@ type NMF struct {
 	pool  *par.Pool
 	pass  func(part int) // n.itemPass, bound once so that Iterate does not allocate
 	parts []nmfPart
+	sh    shard // the global parts of this process (reducer.go); all of them in one process
+	klo   int   // items klo ≤ k < khi are this process's (0, K in one process)
+	khi   int
 	beta  float64
 	col   []float64 // D scratch for the feature side constraint
 }
@@ -87,6 +94,7 @@ func NewNMF(d int, cfg NMFConfig, rng *rand.Rand) (*NMF, error) {
 	n.pool = par.New(cfg.Workers)
 	n.pass = n.itemPass
 	n.parts = make([]nmfPart, n.pool.Parts())
+	n.sh = newShard(cfg.Reducer, len(n.parts))
 	for p := range n.parts {
 		n.parts[p].wsum = make([]float64, d*n.C)
 		n.parts[p].a, n.parts[p].b = make([]float64, d), make([]float64, d)
@@ -112,8 +120,21 @@ func (n *NMF) Work() int64 { return int64(n.K) * int64(n.D) * int64(n.C) }
 // column i). It is the NMF's own storage: copy it to keep it across iterations.
 func (n *NMF) Features() []float64 { return n.wA }
 
-// Codes returns the consensus codes of the current batch, K×C row-major (NMF's storage).
-func (n *NMF) Codes() []float64 { return n.xA[:n.K*n.C] }
+// Codes returns the consensus codes of the current batch, K×C row-major (NMF's storage). In a
+// distributed run (NMFConfig.Reducer) it first gathers every process's codes, so every
+// process must call it at the same point.
+func (n *NMF) Codes() []float64 {
+	if n.sh.red != nil {
+		n.gatherItems(n.xA, n.C)
+	}
+	return n.xA[:n.K*n.C]
+}
+
+// gatherItems sets the rows of every process's items in v (K rows of stride values) on every
+// process (a distributed run).
+func (n *NMF) gatherItems(v []float64, stride int) {
+	n.sh.gatherRows(v, stride, func(q int) (int, int) { return n.sh.itemRange(q, n.K, 1, n.K) })
+}
 
 // SetFeatures replaces the consensus features (D×C, projected onto the feature set).
 func (n *NMF) SetFeatures(w []float64) {
@@ -191,6 +212,10 @@ func (n *NMF) SetBatch(y []float64, k int) error {
 		n.y = make([]float64, k*d)
 	}
 	n.K = k
+	n.klo, n.khi = 0, k
+	if n.sh.red != nil {
+		n.klo, n.khi = n.sh.itemRange(n.sh.red.Rank(), k, 1, k)
+	}
 	n.x, n.w, n.u = n.x[:k*d*c], n.w[:k*d*c], n.u[:k*d]
 	n.xA, n.xsum, n.y = n.xA[:k*c], n.xsum[:k*c], n.y[:k*d]
 	copy(n.y, y[:k*d])
@@ -220,34 +245,65 @@ func (n *NMF) Iterate(beta float64) float64 {
 	inv := 1 / float64(n.K)
 	var errSum float64
 	wA := n.wA
-	copy(wA, n.parts[0].wsum)
-	errSum = n.parts[0].err
-	for p := 1; p < len(n.parts); p++ {
-		ws := n.parts[p].wsum
-		for i := range wA {
-			wA[i] += ws[i]
+	if n.sh.red != nil {
+		errSum = n.reduceShard()
+	} else {
+		copy(wA, n.parts[0].wsum)
+		errSum = n.parts[0].err
+		for p := 1; p < len(n.parts); p++ {
+			ws := n.parts[p].wsum
+			for i := range wA {
+				wA[i] += ws[i]
+			}
+			errSum += n.parts[p].err
 		}
-		errSum += n.parts[p].err
 	}
 	for i := range wA {
 		wA[i] *= inv
 	}
 	n.projectFeatures(wA)
 	invD := 1 / float64(d)
-	for i, s := range n.xsum {
+	lo := n.klo * c // this process's items: the others' xsum are theirs (all in one process)
+	for i, s := range n.xsum[lo : n.khi*c] {
 		v := s * invD
 		if v < 0 {
 			v = 0
 		}
-		n.xA[i] = v
+		n.xA[lo+i] = v
 	}
 	return math.Sqrt(errSum / float64(n.K*d*c))
+}
+
+// reduceShard is Iterate's reduction in a distributed run: the parts of all processes
+// exchange their feature sums and error sums (one Allgather of parts·(D·C + 1) values), and
+// every process adds them in part order as Iterate does in one process, so the feature
+// consensus (14b, c) is the one-process value bit for bit. It leaves the sum in wA and
+// returns the error sum.
+func (n *NMF) reduceShard() float64 {
+	m := n.D * n.C
+	blk := m + 1
+	send, all := n.sh.buffers(len(n.parts) * blk)
+	for p := range n.parts {
+		copy(send[p*blk:p*blk+m], n.parts[p].wsum)
+		send[p*blk+m] = n.parts[p].err
+	}
+	n.sh.red.Allgather(send, all)
+	copy(n.wA, all[:m])
+	errSum := all[m]
+	for g := 1; g < n.sh.parts; g++ {
+		ws := all[g*blk : g*blk+m]
+		for i := range n.wA {
+			n.wA[i] += ws[i]
+		}
+		errSum += all[g*blk+m]
+	}
+	return errSum
 }
 
 // itemPass runs one part's share of the items: reflect through A, project to B, update,
 // and accumulate the consensus sums of the new point.
 func (n *NMF) itemPass(part int) {
-	lo, hi := par.Span(n.K, len(n.parts), part)
+	lo, hi := par.Span(n.K, n.sh.parts, n.sh.part0+part)
 	pt := &n.parts[part]
 	wsum := pt.wsum
 	clear(wsum)

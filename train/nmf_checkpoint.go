@@ -56,8 +56,14 @@ func matrixHash(y []float64, rows, cols int) uint64 {
 
 // checkpoint returns the exact NMF's state as a checkpoint (copies of its slices).
 func (n *NMF) checkpoint() *NMFCheckpoint {
+	if n.sh.red != nil { // every process's items (a collective call, like Codes)
+		n.gatherItems(n.x, n.D*n.C)
+		n.gatherItems(n.w, n.D*n.C)
+		n.gatherItems(n.u, n.D)
+		n.gatherItems(n.xA, n.C)
+	}
 	cp := func(v []float64) []float64 { return append([]float64(nil), v...) }
-	return &NMFCheckpoint{Rows: n.K, D: n.D, Rank: n.C, Omega: n.omega, Sparsity: n.cfg.Sparsity, Parts: len(n.parts),
+	return &NMFCheckpoint{Rows: n.K, D: n.D, Rank: n.C, Omega: n.omega, Sparsity: n.cfg.Sparsity, Parts: n.sh.parts,
 		X: cp(n.x), W: cp(n.w), U: cp(n.u), WA: cp(n.wA), XA: cp(n.xA)}
 }
 

@@ -1,0 +1,248 @@
+package train
+
+import (
+	"context"
+	"math"
+	"sync"
+	"testing"
+
+	"github.com/lwl-go/lwl/dataset"
+	"github.com/stretchr/testify/require"
+)
+
+// memGroup is a Reducer group of goroutines in one process, the test double of the MPI
+// reducer (internal/mpi): Allgather waits for every rank, then copies the ranks' values in
+// rank order.
+type memGroup struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	size int
+	in   [][]float64
+	got  int
+	gen  int
+	out  []float64 // the last completed round's gathered values
+}
+
+type memRank struct {
+	g    *memGroup
+	rank int
+}
+
+func newMemGroup(size int) []Reducer {
+	g := &memGroup{size: size, in: make([][]float64, size)}
+	g.cond = sync.NewCond(&g.mu)
+	rs := make([]Reducer, size)
+	for r := range rs {
+		rs[r] = memRank{g, r}
+	}
+	return rs
+}
+
+func (r memRank) Rank() int { return r.rank }
+func (r memRank) Size() int { return r.g.size }
+
+func (r memRank) Allgather(local, all []float64) {
+	g := r.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.in[r.rank] = append([]float64(nil), local...)
+	g.got++
+	gen := g.gen
+	if g.got == g.size {
+		out := make([]float64, 0, g.size*len(local))
+		for _, v := range g.in {
+			if len(v) != len(local) {
+				panic("memGroup: ranks gathered different lengths")
+			}
+			out = append(out, v...)
+		}
+		g.out, g.got = out, 0
+		g.gen++
+		g.cond.Broadcast()
+	}
+	for gen == g.gen {
+		g.cond.Wait()
+	}
+	copy(all, g.out)
+}
+
+// onRanks runs f(rank, reducer) on size goroutines joined by a memGroup and waits for all.
+func onRanks(size int, f func(r int, red Reducer)) {
+	rs := newMemGroup(size)
+	var wg sync.WaitGroup
+	for r := range size {
+		wg.Add(1)
+		go func() { defer wg.Done(); f(r, rs[r]) }()
+	}
+	wg.Wait()
+}
+
+// A network split over ranks × workers iterates exactly as one process with ranks·workers
+// parts: the same RRR_err, consensus weights and biases and class assignment after every
+// iteration (bit for bit, so within 1e-12 too), and the same x, w, y, b on every rank's own
+// items. The graphs take the rows, tiled and gathered layouts; batches of 37 and 9 items
+// leave a partial tile and, with 3 ranks × 2 workers, ranks with one tile or none.
+func TestNetworkShardedMatchesOneProcess(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		g             func(testing.TB) *Graph
+		k             int
+		ranks, worker int
+		rule          ClassRule
+	}{
+		{"layered 2x1", func(t testing.TB) *Graph { return mustLayered(t, 12, 8, 3) }, 37, 2, 1, ClassRule{Margin: 0.2}},
+		{"layered 3x2 relabel", func(t testing.TB) *Graph { return mustLayered(t, 12, 8, 6, 3) }, 37, 3, 2, ClassRule{Margin: 0.3, Mode: ClassRelabel, Count: 3}},
+		{"gathered 2x2 exempt", nonLayered, 37, 2, 2, ClassRule{Margin: 0.2, Mode: ClassExempt, Count: 2}},
+		{"small batch 3x2", func(t testing.TB) *Graph { return mustLayered(t, 12, 8, 3) }, 9, 3, 2, ClassRule{Margin: 0.2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const iters = 25
+			g := tc.g(t)
+			D := len(g.NodesOf(Data))
+			C := len(g.NodesOf(Class))
+			d, l := randomBatch(tc.k, D, C, 4)
+			type snap struct {
+				err    float64
+				w, b   []float64
+				assign []int
+			}
+			run := func(cfg NetworkConfig) ([]snap, *Network) {
+				n, err := NewNetwork(g, cfg, NewRand(9))
+				require.NoError(t, err)
+				require.NoError(t, n.SetBatch(d, l, tc.k))
+				var out []snap
+				for range iters {
+					e := n.Iterate(0.7)
+					out = append(out, snap{e, append([]float64(nil), n.wA...), append([]float64(nil), n.bB...), append([]int(nil), n.assign...)})
+				}
+				return out, n
+			}
+			want, one := run(NetworkConfig{Omega: 2, Class: tc.rule, Workers: tc.ranks * tc.worker})
+			defer one.Close()
+			z1 := one.State()
+			got := make([][]snap, tc.ranks)
+			nets := make([]*Network, tc.ranks)
+			onRanks(tc.ranks, func(r int, red Reducer) {
+				got[r], nets[r] = run(NetworkConfig{Omega: 2, Class: tc.rule, Workers: tc.worker, Reducer: red})
+			})
+			covered := 0
+			for r, n := range nets {
+				defer n.Close()
+				for i := range want {
+					require.Equal(t, math.Float64bits(want[i].err), math.Float64bits(got[r][i].err), "rank %d iteration %d RRR_err", r, i)
+					require.Equal(t, want[i].w, got[r][i].w, "rank %d iteration %d weights", r, i)
+					require.Equal(t, want[i].b, got[r][i].b, "rank %d iteration %d biases", r, i)
+					require.Equal(t, want[i].assign, got[r][i].assign, "rank %d iteration %d assignment", r, i)
+				}
+				z := n.State()
+				KE, KN := n.K*n.E, n.K*n.N
+				for k := n.klo; k < n.khi; k++ {
+					for _, off := range [][2]int{{k * n.E, n.E}, {KE + k*n.E, n.E}, {2*KE + k*n.N, n.N}, {2*KE + KN + k*n.N, n.N}} {
+						require.Equal(t, z1[off[0]:off[0]+off[1]], z[off[0]:off[0]+off[1]], "rank %d item %d", r, k)
+					}
+				}
+				covered += n.khi - n.klo
+			}
+			require.Equal(t, tc.k, covered, "the ranks' items cover the batch once")
+		})
+	}
+}
+
+func TestAgree(t *testing.T) {
+	require.NoError(t, Agree(nil, 7))
+	onRanks(3, func(r int, red Reducer) { require.NoError(t, Agree(red, 1<<63|12345)) })
+	errs := make([]error, 3)
+	onRanks(3, func(r int, red Reducer) { errs[r] = Agree(red, uint64(min(r, 1))) })
+	for _, err := range errs {
+		require.ErrorIs(t, err, ErrSettings)
+		require.Contains(t, err.Error(), "ranks [1 2]")
+	}
+}
+
+// TrainClassifier over 2 and 3 ranks of one worker each, with relabeling, batches of 100
+// (a partial tile) and 2 epochs, gives the one-process result with 2 and 3 workers: the same
+// weights, biases, per-epoch statistics (but the wall time), flagged items and work.
+func TestTrainClassifierShardedMatchesOneProcess(t *testing.T) {
+	tr, te, err := dataset.Majority(2, 3)
+	require.NoError(t, err)
+	tr.X.Rows, tr.X.Data, tr.Labels = 300, tr.X.Data[:300*13], tr.Labels[:300]
+	settings := func(workers int, red Reducer) ClassifierSettings {
+		return ClassifierSettings{Hidden: []int{10},
+			NetworkConfig: NetworkConfig{Omega: 2, Class: ClassRule{Margin: 0.1, Mode: ClassRelabel, Count: 2}, Workers: workers, Reducer: red},
+			Beta:          1, IterPerBatch: 30, BatchSize: 100, Epochs: 2, Seed: 5}
+	}
+	clean := func(r *ClassifierResult) *ClassifierResult {
+		for i := range r.Epochs {
+			r.Epochs[i].Seconds = 0
+		}
+		r.Elapsed = 0
+		return r
+	}
+	for _, ranks := range []int{2, 3} {
+		want, err := TrainClassifier(context.Background(), tr, te, settings(ranks, nil))
+		require.NoError(t, err)
+		got := make([]*ClassifierResult, ranks)
+		errs := make([]error, ranks)
+		onRanks(ranks, func(r int, red Reducer) {
+			got[r], errs[r] = TrainClassifier(context.Background(), tr, te, settings(1, red))
+		})
+		for r := range ranks {
+			require.NoError(t, errs[r])
+			require.Equal(t, clean(want), clean(got[r]), "%d ranks, rank %d", ranks, r)
+		}
+	}
+}
+
+// Ranks whose settings differ refuse to train, all of them, with the same error.
+func TestTrainClassifierShardedSettingsDiffer(t *testing.T) {
+	tr, te, err := dataset.Majority(2, 3)
+	require.NoError(t, err)
+	errs := make([]error, 2)
+	onRanks(2, func(r int, red Reducer) {
+		_, errs[r] = TrainClassifier(context.Background(), tr, te, ClassifierSettings{Hidden: []int{10},
+			NetworkConfig: NetworkConfig{Workers: 1, Reducer: red}, IterPerBatch: 5, BatchSize: 100, Seed: uint64(r)})
+	})
+	for _, err := range errs {
+		require.ErrorIs(t, err, ErrSettings)
+		require.Contains(t, err.Error(), "ranks [1]")
+	}
+}
+
+// Factorize over 2 ranks (exact NMF with a checkpoint every 7 iterations, and online NMF
+// in batches of 10) gives the one-process result with 2 workers: the same features, codes,
+// errors and checkpoints.
+func TestFactorizeShardedMatchesOneProcess(t *testing.T) {
+	y := randomNonNeg(41, 30, 4, 2)
+	for _, tc := range []struct {
+		name          string
+		batch, epochs int
+	}{{"exact", 0, 1}, {"online", 10, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := func(workers int, red Reducer) (*Factorization, []*NMFCheckpoint, error) {
+				var ck []*NMFCheckpoint
+				s := FactorizeSettings{NMFConfig: NMFConfig{Rank: 4, Workers: workers, Reducer: red},
+					IterPerBatch: 30, BatchSize: tc.batch, Epochs: tc.epochs, Seed: 9}
+				if tc.batch == 0 {
+					s.CheckpointEvery = 7
+					s.Checkpoint = func(c *NMFCheckpoint) error { c.Seconds = 0; ck = append(ck, c); return nil }
+				}
+				f, err := Factorize(context.Background(), y, 41, 30, s)
+				if f != nil {
+					f.Elapsed = 0
+				}
+				return f, ck, err
+			}
+			want, wck, err := run(2, nil)
+			require.NoError(t, err)
+			got := make([]*Factorization, 2)
+			gck := make([][]*NMFCheckpoint, 2)
+			errs := make([]error, 2)
+			onRanks(2, func(r int, red Reducer) { got[r], gck[r], errs[r] = run(1, red) })
+			for r := range 2 {
+				require.NoError(t, errs[r])
+				require.Equal(t, want, got[r], "rank %d", r)
+				require.Equal(t, wck, gck[r], "rank %d checkpoints", r)
+			}
+		})
+	}
+}
