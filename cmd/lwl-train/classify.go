@@ -196,7 +196,7 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 	s = train.ClassifierSettings{
 		Graph: g,
 		NetworkConfig: train.NetworkConfig{Omega: f.omega, Upsilon: f.upsilon, Activation: act,
-			Class: rule, Workers: f.workers, Ties: ties, WeightMetric: metric},
+			Class: rule, Workers: f.workers, Ties: ties, WeightMetric: metric, Reducer: reducer},
 		Beta: f.beta, Tol: f.tol, IterPerBatch: f.iter, BatchSize: f.batch, Epochs: f.epochs, Seed: f.seed,
 	}
 	return s, sizes, nil
@@ -348,7 +348,12 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		bar.Add(1, fmt.Sprintf("train_err %.4f test_err %s", st.TrainErr, fmtErr(st.TestErr)))
 	}
 	if *ckptPath != "" {
-		s.Checkpoint = func(c *train.ClassifierCheckpoint) error { return c.WriteFile(*ckptPath) }
+		s.Checkpoint = func(c *train.ClassifierCheckpoint) error {
+			if !leader() { // rank 0 of an MPI run writes it
+				return nil
+			}
+			return c.WriteFile(*ckptPath)
+		}
 	}
 	// The first SIGINT or SIGTERM (ctx's cancellation) ends the run after the batch in
 	// progress; the batches themselves run on a context that the signal does not cancel. A
@@ -522,6 +527,9 @@ func (e *interruptedError) Unwrap() error { return train.ErrInterrupted }
 func saveInterrupted(res *train.ClassifierResult, path string, args []string, addCkptFlag bool, out string, series []float64, firstIter int,
 	tr, te dataset.Labelled, shape []int, cf classifyFlags, sizes []int, stderr io.Writer) error {
 	c := res.Checkpoint
+	if !leader() {
+		return nil // rank 0 writes the checkpoint and says how to resume
+	}
 	if err := c.WriteFile(path); err != nil {
 		return fmt.Errorf("interrupted, and the checkpoint could not be written: %w", err)
 	}
@@ -556,6 +564,9 @@ func shellQuote(s string) string {
 }
 
 func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []float64, firstIter int, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int, metrics map[string]float64) error {
+	if !leader() { // rank 0 of an MPI run writes them
+		return nil
+	}
 	if err := atomicfile.Write(filepath.Join(dir, "rrr_err.csv"), func(w io.Writer) error {
 		fmt.Fprintln(w, "iteration,rrr_err")
 		for i, e := range series {

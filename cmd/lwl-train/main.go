@@ -83,8 +83,24 @@ func usage(w io.Writer) {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stdout, stderr := io.Writer(os.Stdout), io.Writer(os.Stderr)
+	var code int
+	if o, e, err := startHook(os.Args[1:], stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "lwl-train: %v\n", err)
+		code = 1
+	} else {
+		code = run(os.Args[1:], o, e)
+	}
+	os.Exit(exitHook(code))
 }
+
+// startHook and exitHook frame a run: in the default build they change nothing; built with
+// -tags mpi (mpi.go) they check the ranks at start, give ranks ≠ 0 quiet outputs, and end
+// MPI at exit.
+var (
+	startHook = func(_ []string, stdout, stderr io.Writer) (io.Writer, io.Writer, error) { return stdout, stderr, nil }
+	exitHook  = func(code int) int { return code }
+)
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {

@@ -51,7 +51,7 @@ func (f *nmfFlags) register(fs *flag.FlagSet) {
 
 func (f *nmfFlags) settings() train.FactorizeSettings {
 	return train.FactorizeSettings{
-		NMFConfig:    train.NMFConfig{Rank: f.rank, Omega: f.omega, Sparsity: f.sparsity, Workers: f.workers},
+		NMFConfig:    train.NMFConfig{Rank: f.rank, Omega: f.omega, Sparsity: f.sparsity, Workers: f.workers, Reducer: reducer},
 		Beta:         f.beta,
 		Gamma:        f.gamma,
 		Tol:          f.tol,
@@ -197,6 +197,9 @@ func runNMF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	bar.Finish()
 	if err != nil {
 		return err
+	}
+	if !leader() { // rank 0 of an MPI run writes the outputs
+		return nil
 	}
 	if err := writeNMFOutputs(*out, f, series, *width, *height); err != nil {
 		return err

@@ -1,0 +1,82 @@
+//go:build mpi
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/lwl-go/lwl/internal/mpi"
+	"github.com/lwl-go/lwl/train"
+)
+
+// distCommands are the commands that split their training over the ranks of an MPI run;
+// every other command refuses to run on more than one rank.
+var distCommands = map[string]bool{"classify": true, "nmf": true}
+
+// world is MPI_COMM_WORLD of a run built with -tags mpi (also outside mpirun: one rank).
+var world *mpi.World
+
+// rankErr keeps a rank ≠ 0's diagnostics, shown only if that rank fails.
+var rankErr bytes.Buffer
+
+func init() {
+	w, err := mpi.Init()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lwl-train: %v\n", err)
+		os.Exit(1)
+	}
+	world = w
+	if w.Size() > 1 {
+		reducer = mpi.Reducer{World: w}
+	}
+	startHook = mpiStart
+	exitHook = mpiExit
+}
+
+// mpiStart checks, before any work, that every rank runs the same command line (a hash of
+// the arguments) and a command that can be split; otherwise rank 0 says why and the job
+// aborts. Ranks ≠ 0 print nothing unless they fail.
+func mpiStart(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, error) {
+	if world.Size() == 1 {
+		return stdout, stderr, nil
+	}
+	h := fnv.New64a()
+	for _, a := range args {
+		fmt.Fprintf(h, "%d:%s;", len(a), a)
+	}
+	if err := train.Agree(reducer, h.Sum64()); err != nil {
+		return stdout, stderr, fmt.Errorf("the ranks were started with different command lines: %w", err)
+	}
+	if len(args) > 0 && !distCommands[args[0]] && !strings.HasPrefix(args[0], "-") && args[0] != "help" {
+		names := make([]string, 0, len(distCommands))
+		for n := range distCommands {
+			names = append(names, n)
+		}
+		return stdout, stderr, fmt.Errorf("%s does not run on several MPI ranks (%d here); the commands that do: %v", args[0], world.Size(), names)
+	}
+	if world.Rank() != 0 {
+		return io.Discard, &rankErr, nil
+	}
+	return stdout, stderr, nil
+}
+
+// mpiExit ends MPI: MPI_Finalize after success on every rank; after a failure on a rank of
+// a distributed run, that rank's message and MPI_Abort, which ends all ranks (a rank left
+// alone would wait forever in the next collective).
+func mpiExit(code int) int {
+	if code == 0 || world.Size() == 1 {
+		world.Finalize()
+		return code
+	}
+	if world.Rank() != 0 {
+		fmt.Fprintf(os.Stderr, "lwl-train (MPI rank %d of %d): %s", world.Rank(), world.Size(), rankErr.String())
+	}
+	fmt.Fprintf(os.Stderr, "lwl-train (MPI rank %d of %d): exit status %d, aborting the MPI job\n", world.Rank(), world.Size(), code)
+	world.Abort(code)
+	return code
+}
