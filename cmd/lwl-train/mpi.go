@@ -21,6 +21,12 @@ var distCommands = map[string]bool{"classify": true, "nmf": true}
 // world is MPI_COMM_WORLD of a run built with -tags mpi (also outside mpirun: one rank).
 var world *mpi.World
 
+// timed, with LWL_MPI_TIMING set, counts the Allgathers; every rank reports them at exit.
+var timed *mpi.Timed
+
+// start is the MPI_Wtime of the start.
+var start float64
+
 // rankErr keeps a rank ≠ 0's diagnostics, shown only if that rank fails.
 var rankErr bytes.Buffer
 
@@ -33,7 +39,12 @@ func init() {
 	world = w
 	if w.Size() > 1 {
 		reducer = mpi.Reducer{World: w}
+		if os.Getenv("LWL_MPI_TIMING") != "" {
+			timed = &mpi.Timed{Reducer: mpi.Reducer{World: w}}
+			reducer = timed
+		}
 	}
+	start = mpi.Wtime()
 	startHook = mpiStart
 	exitHook = mpiExit
 }
@@ -70,6 +81,10 @@ func mpiStart(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, er
 // alone would wait forever in the next collective).
 func mpiExit(code int) int {
 	if code == 0 || world.Size() == 1 {
+		if timed != nil {
+			fmt.Fprintf(os.Stderr, "lwl-train (MPI rank %d of %d): %d Allgathers of %.4g MB sent in all (%.4g values per call), %.3f s in them of %.3f s\n",
+				world.Rank(), world.Size(), timed.Calls, float64(timed.Values)*8e-6, float64(timed.Values)/float64(max(timed.Calls, 1)), timed.Seconds, mpi.Wtime()-start)
+		}
 		world.Finalize()
 		return code
 	}
