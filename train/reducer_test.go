@@ -246,3 +246,61 @@ func TestFactorizeShardedMatchesOneProcess(t *testing.T) {
 		})
 	}
 }
+
+// The sharded iteration of an autoencoder network (section 6.1: data and code items, fixed
+// data and code nodes, no class nodes) equals one process's too, so that its trainer can be
+// split next (lwl-train generative does not pass a Reducer yet: docs/mpi.md).
+func TestAutoencoderShardedMatchesOneProcess(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		g             func(testing.TB) *Graph
+		ranks, worker int
+	}{
+		{"layered 2x1", func(t testing.TB) *Graph { return mustAutoencoder(t, 2, 6, 3, 2, 3) }, 2, 1},
+		{"gather 3x2", cyclicGather, 3, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := tc.g(t)
+			const kd, kc, iters = 10, 7, 20
+			d, c := autoBatch(g, kd, kc, 11)
+			type snap struct {
+				err  float64
+				w, b []float64
+			}
+			run := func(cfg NetworkConfig) ([]snap, *Network) {
+				n, err := NewNetwork(g, cfg, NewRand(5))
+				require.NoError(t, err)
+				require.NoError(t, n.SetAutoBatch(d, kd, c, kc))
+				var out []snap
+				for range iters {
+					e := n.Iterate(0.8)
+					out = append(out, snap{e, append([]float64(nil), n.wA...), append([]float64(nil), n.bB...)})
+				}
+				return out, n
+			}
+			cfg := NetworkConfig{Omega: 1.5, Activation: Zigmoid{Delta: 0.3}}
+			cfg.Workers = tc.ranks * tc.worker
+			want, one := run(cfg)
+			defer one.Close()
+			z1 := one.State()
+			got := make([][]snap, tc.ranks)
+			nets := make([]*Network, tc.ranks)
+			onRanks(tc.ranks, func(r int, red Reducer) {
+				cfg := cfg
+				cfg.Workers, cfg.Reducer = tc.worker, red
+				got[r], nets[r] = run(cfg)
+			})
+			for r, n := range nets {
+				defer n.Close()
+				require.Equal(t, want, got[r], "rank %d", r)
+				z := n.State()
+				KE, KN := n.K*n.E, n.K*n.N
+				for k := n.klo; k < n.khi; k++ {
+					for _, off := range [][2]int{{k * n.E, n.E}, {KE + k*n.E, n.E}, {2*KE + k*n.N, n.N}, {2*KE + KN + k*n.N, n.N}} {
+						require.Equal(t, z1[off[0]:off[0]+off[1]], z[off[0]:off[0]+off[1]], "rank %d item %d", r, k)
+					}
+				}
+			}
+		})
+	}
+}
