@@ -77,8 +77,8 @@ expect_fail() { # what, pattern, command...
 }
 expect_fail "different command lines" "different command lines" \
   timeout 60 mpirun --oversubscribe -np 1 ./lwl-train-mpi "${classify[@]}" -seed 1 -out bad : -np 1 ./lwl-train-mpi "${classify[@]}" -seed 2 -out bad
-expect_fail "autoencoder on 2 ranks" "does not run on several MPI ranks" \
-  mpi -np 2 ./lwl-train-mpi autoencoder -out bad
+expect_fail "generative on 2 ranks" "generative does not run on several MPI ranks" \
+  mpi -np 2 ./lwl-train-mpi generative -out bad
 # Rank 1 is killed two seconds into a long run: mpirun must end rank 0 too.
 expect_fail "a rank killed mid-run" "exited on signal\|killed\|Killed" \
   timeout 60 mpirun --oversubscribe -np 1 ./lwl-train-mpi "${classify[@]}" -epochs 400 -out bad : \

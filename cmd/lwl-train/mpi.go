@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/lwl-go/lwl/internal/mpi"
@@ -64,10 +66,7 @@ func mpiStart(args []string, stdout, stderr io.Writer) (io.Writer, io.Writer, er
 		return stdout, stderr, fmt.Errorf("the ranks were started with different command lines: %w", err)
 	}
 	if len(args) > 0 && !distCommands[args[0]] && !strings.HasPrefix(args[0], "-") && args[0] != "help" {
-		names := make([]string, 0, len(distCommands))
-		for n := range distCommands {
-			names = append(names, n)
-		}
+		names := slices.Sorted(maps.Keys(distCommands))
 		return stdout, stderr, fmt.Errorf("%s does not run on several MPI ranks (%d here); the commands that do: %v", args[0], world.Size(), names)
 	}
 	if world.Rank() != 0 {
