@@ -106,6 +106,18 @@ for (let i = 0; i < 32; i++) for (let j = 0; j < 32; j++) hot.push(i === j ? 1 :
 const hotFile = path.join(tmp, 'onehot.csv');
 fs.writeFileSync(hotFile, Array.from({ length: 32 }, (_, i) => hot.slice(32 * i, 32 * i + 32).join(',')).join('\n') + '\n');
 await autoencoder('testdata/binary5-generator.lwlb', ['-csv', hotFile], hot, 32);
+// The ONNX checker (onnx.checker.check_model with full_check, shape inference included) on
+// every exported model, where a Python with the onnx package is installed (Debian's
+// python3-onnx will do; the check above needs only Node).
+const models = fs.readdirSync(tmp).filter((f) => f.endsWith('.onnx')).map((f) => path.join(tmp, f));
+const py = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import onnx.checker'], { cwd: tmp }).status === 0);
+if (py) {
+  const r = spawnSync(py, ['-c', 'import onnx, sys\nfor f in sys.argv[1:]: onnx.checker.check_model(onnx.load(f), full_check=True)\nprint(onnx.__version__)', ...models], { cwd: tmp, encoding: 'utf8' });
+  if (r.status !== 0) failures++;
+  console.log(r.status === 0 ? `ok   onnx checker ${r.stdout.trim()} (full_check): ${models.length} models` : `FAIL onnx checker: ${r.stderr}`);
+} else {
+  console.log('skip onnx checker: no python3 with the onnx package');
+}
 fs.rmSync(tmp, { recursive: true, force: true });
 if (failures) { console.log(`onnx check: ${failures} FAILED`); process.exit(1); }
 console.log('onnx check passed');
