@@ -278,3 +278,59 @@ func TestDecodeRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestLayeredWeights: a layered classifier's MatMul weights are its layer matrices
+// transposed (ONNX rows are sending nodes), its biases and Ω as stored, bit for bit in
+// float64 and rounded to float32 (exact for the weights and biases, which a bundle holds in
+// float32).
+func TestLayeredWeights(t *testing.T) {
+	b := load(t, "mnist-classifier.lwlb")
+	n := b.Network
+	for _, dt := range []DType{Float32, Float64} {
+		t.Run(string(dt), func(t *testing.T) {
+			m, err := Marshal(b, Options{DType: dt})
+			require.NoError(t, err)
+			d, err := decodeModel(m)
+			require.NoError(t, err)
+			init := map[string]tval{}
+			for _, ti := range d.Graph.Initializers {
+				v, err := tensorValue(ti)
+				require.NoError(t, err)
+				init[ti.Name] = v
+			}
+			var mats, biases []tval
+			for _, node := range d.Graph.Nodes {
+				switch node.OpType {
+				case "MatMul":
+					mats = append(mats, init[node.Inputs[1]])
+				case "Sub":
+					biases = append(biases, init[node.Inputs[1]])
+				case "Div":
+					for _, v := range init[node.Inputs[1]].v {
+						require.Equal(t, n.Omega, v)
+					}
+				}
+			}
+			require.Len(t, mats, len(n.Layers)-1)
+			require.Len(t, biases, len(n.Layers)-1)
+			round := func(v float64) float64 {
+				if dt == Float32 {
+					return float64(float32(v))
+				}
+				return v
+			}
+			off := 0
+			for l := range mats {
+				in, out := n.Layers[l], n.Layers[l+1]
+				require.Equal(t, []int{in, out}, mats[l].shape)
+				for j := range out {
+					for i := range in {
+						require.Equal(t, round(n.W[off+j*in+i]), mats[l].v[i*out+j], "layer %d edge %d→%d", l, i, j)
+					}
+					require.Equal(t, round(n.B[n.LayerStart(l+1)+j]), biases[l].v[j])
+				}
+				off += in * out
+			}
+		})
+	}
+}

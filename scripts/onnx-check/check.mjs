@@ -21,9 +21,9 @@ run('go', ['build', '-o', lwlGen, './cmd/lwl-gen']);
 const tol = { float32: 1e-5, float64: 1e-12 };
 let failures = 0;
 
-function exportModel(bundle, part, dtype) {
-  const out = path.join(tmp, `${path.basename(bundle, '.lwlb')}.${part}.${dtype}.onnx`);
-  run(lwlTrain, ['export', '-format', 'onnx', '-part', part, '-dtype', dtype, '-o', out, bundle]);
+function exportModel(bundle, part, dtype, ...flags) {
+  const out = path.join(tmp, `${path.basename(bundle, '.lwlb')}.${part}.${dtype}${flags.join('')}.onnx`);
+  run(lwlTrain, ['export', '-format', 'onnx', '-part', part, '-dtype', dtype, ...flags, '-o', out, bundle]);
   return out;
 }
 
@@ -51,10 +51,13 @@ function compareClasses(what, dtype, got, ref) {
 
 async function classifier(bundle, x, items) {
   const ref = parseCSV(run(lwlTrain, ['predict', '-model', bundle, '-mnist', String(items)]));
-  for (const dtype of ['float32', 'float64']) {
-    const s = await session(exportModel(bundle, 'classifier', dtype));
+  // Convolutions are ONNX Conv in float32 and gathered patches in float64 or with -conv matmul.
+  const variants = [['float32'], ['float64']];
+  if (bundle.includes('conv')) variants.push(['float32', '-conv', 'matmul']);
+  for (const [dtype, ...flags] of variants) {
+    const s = await session(exportModel(bundle, 'classifier', dtype, ...flags));
     const r = await s.run({ data: tensor(dtype, x, 784) });
-    const name = path.basename(bundle);
+    const name = path.basename(bundle) + (flags.length ? ` ${flags.join(' ')}` : '');
     compareClasses(`${name} class`, dtype, r.class.data, ref.rows.map((row) => row[0]));
     compare(`${name} scores`, dtype, r.scores.data, ref.rows.map((row) => row.slice(1)));
   }
