@@ -3,7 +3,10 @@
 // with the Go runtime (lwl-train predict, and lwl-gen for the filter): classes identical,
 // scores and values within 1e-5 (float32) or 1e-12 (float64) of max(1, |Go's value|).
 //
-//   node scripts/onnx-check/check.mjs [-n ITEMS]     (from the repository root or anywhere)
+//   node scripts/onnx-check/check.mjs [-n ITEMS] [-n-web ITEMS]   (from anywhere)
+//
+// It runs everything in ONNX Runtime for Node (on -n items, default 10000) and again in
+// onnxruntime-web, the WebAssembly build browsers run (on -n-web items, default 1000).
 //
 // It builds lwl-train and lwl-gen into a temporary directory and exits 1 on any mismatch.
 import fs from 'node:fs';
@@ -14,11 +17,15 @@ import { run, repo, mnistTest, parseCSV, session, tensor } from './lib.mjs';
 
 const nArg = process.argv.indexOf('-n');
 const N = nArg > 0 ? Number(process.argv[nArg + 1]) : 10000;
+const nwArg = process.argv.indexOf('-n-web');
+const NW = nwArg > 0 ? Number(process.argv[nwArg + 1]) : 1000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lwl-onnx-check-'));
 const lwlTrain = path.join(tmp, 'lwl-train'), lwlGen = path.join(tmp, 'lwl-gen');
 run('go', ['build', '-o', lwlTrain, './cmd/lwl-train']);
 run('go', ['build', '-o', lwlGen, './cmd/lwl-gen']);
 const tol = { float32: 1e-5, float64: 1e-12 };
+let RT = 'node'; // the runtime of the current pass: 'node' or 'web'
+const sessionRT = (file) => session(file, RT);
 let failures = 0;
 
 function exportModel(bundle, part, dtype, ...flags) {
@@ -31,7 +38,7 @@ function exportModel(bundle, part, dtype, ...flags) {
 function compare(what, dtype, got, ref) {
   let maxAbs = 0, bad = 0;
   const flat = ref.flat();
-  if (got.length !== flat.length) { console.log(`FAIL ${what} ${dtype}: ${got.length} values, Go has ${flat.length}`); failures++; return; }
+  if (got.length !== flat.length) { console.log(`FAIL [${RT}] ${what} ${dtype}: ${got.length} values, Go has ${flat.length}`); failures++; return; }
   for (let i = 0; i < flat.length; i++) {
     const d = Math.abs(got[i] - flat[i]);
     maxAbs = Math.max(maxAbs, d);
@@ -39,14 +46,14 @@ function compare(what, dtype, got, ref) {
   }
   const ok = bad === 0;
   if (!ok) failures++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what} ${dtype}: ${flat.length} values, max |ONNX − Go| ${maxAbs.toExponential(2)}, ${bad} beyond ${tol[dtype]}`);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} [${RT}] ${what} ${dtype}: ${flat.length} values, max |ONNX − Go| ${maxAbs.toExponential(2)}, ${bad} beyond ${tol[dtype]}`);
 }
 
 function compareClasses(what, dtype, got, ref) {
   let diff = 0;
   for (let i = 0; i < ref.length; i++) if (Number(got[i]) !== ref[i]) diff++;
   if (diff) failures++;
-  console.log(`${diff ? 'FAIL' : 'ok  '} ${what} ${dtype}: ${ref.length} classes, ${diff} differ from Go's`);
+  console.log(`${diff ? 'FAIL' : 'ok  '} [${RT}] ${what} ${dtype}: ${ref.length} classes, ${diff} differ from Go's`);
 }
 
 async function classifier(bundle, x, items) {
@@ -55,8 +62,8 @@ async function classifier(bundle, x, items) {
   const variants = [['float32'], ['float64']];
   if (bundle.includes('conv')) variants.push(['float32', '-conv', 'matmul']);
   for (const [dtype, ...flags] of variants) {
-    const s = await session(exportModel(bundle, 'classifier', dtype, ...flags));
-    const r = await s.run({ data: tensor(dtype, x, 784) });
+    const s = await sessionRT(exportModel(bundle, 'classifier', dtype, ...flags));
+    const r = await s.run({ data: await tensor(dtype, x, 784, RT) });
     const name = path.basename(bundle) + (flags.length ? ` ${flags.join(' ')}` : '');
     compareClasses(`${name} class`, dtype, r.class.data, ref.rows.map((row) => row[0]));
     compare(`${name} scores`, dtype, r.scores.data, ref.rows.map((row) => row.slice(1)));
@@ -80,16 +87,16 @@ async function autoencoder(bundle, dataArgs, x, width) {
   spawn(lwlGen, ['-n', m[1], '-seed', '7', '-nofilter', '-format', 'csv', '-codes', allFile, bundle]);
   const all = fs.readFileSync(allFile, 'utf8').split('\n').filter((l) => l);
   for (const dtype of ['float32', 'float64']) {
-    const enc = await session(exportModel(bundle, 'encoder', dtype));
-    compare(`${name} encoder`, dtype, (await enc.run({ data: tensor(dtype, x, width) })).code.data, codes.rows);
-    const dec = await session(exportModel(bundle, 'decoder', dtype));
-    compare(`${name} decoder`, dtype, (await dec.run({ code: tensor(dtype, codes.rows.flat(), K) })).data.data, recon.rows);
-    const flt = await session(exportModel(bundle, 'filter', dtype));
-    const cls = (await flt.run({ code: tensor(dtype, all.flatMap((l) => l.split(',').map(Number)), K) })).class.data;
+    const enc = await sessionRT(exportModel(bundle, 'encoder', dtype));
+    compare(`${name} encoder`, dtype, (await enc.run({ data: await tensor(dtype, x, width, RT) })).code.data, codes.rows);
+    const dec = await sessionRT(exportModel(bundle, 'decoder', dtype));
+    compare(`${name} decoder`, dtype, (await dec.run({ code: await tensor(dtype, codes.rows.flat(), K, RT) })).data.data, recon.rows);
+    const flt = await sessionRT(exportModel(bundle, 'filter', dtype));
+    const cls = (await flt.run({ code: await tensor(dtype, all.flatMap((l) => l.split(',').map(Number)), K, RT) })).class.data;
     const kept = all.filter((_, i) => Number(cls[i]) === 1);
     const same = kept.length === accepted.length && kept.every((l, i) => l === accepted[i]);
     if (!same) failures++;
-    console.log(`${same ? 'ok  ' : 'FAIL'} ${name} filter ${dtype}: of ${all.length} codes drawn by lwl-gen -seed 7, ONNX calls ${kept.length} genuine, lwl-gen kept ${accepted.length}${same ? ', the same codes' : ''}`);
+    console.log(`${same ? 'ok  ' : 'FAIL'} [${RT}] ${name} filter ${dtype}: of ${all.length} codes drawn by lwl-gen -seed 7, ONNX calls ${kept.length} genuine, lwl-gen kept ${accepted.length}${same ? ', the same codes' : ''}`);
   }
 }
 
@@ -99,16 +106,20 @@ function spawn(cmd, args) {
   return r.stderr;
 }
 
-const x = mnistTest(N);
-await classifier('testdata/mnist-classifier.lwlb', x, N);
-await classifier('testdata/mnist-conv-classifier.lwlb', x, N);
-await autoencoder('testdata/mnist-generator.lwlb', ['-mnist', String(N)], x, 784);
 // binary5-generator's data: the 32 one-hot items of length 32 it was made for.
 const hot = [];
 for (let i = 0; i < 32; i++) for (let j = 0; j < 32; j++) hot.push(i === j ? 1 : 0);
 const hotFile = path.join(tmp, 'onehot.csv');
 fs.writeFileSync(hotFile, Array.from({ length: 32 }, (_, i) => hot.slice(32 * i, 32 * i + 32).join(',')).join('\n') + '\n');
-await autoencoder('testdata/binary5-generator.lwlb', ['-csv', hotFile], hot, 32);
+// ONNX Runtime for Node on N items, then onnxruntime-web (WebAssembly) on the first NW.
+for (const [rt, n] of [['node', N], ['web', Math.min(N, NW)]]) {
+  RT = rt;
+  const x = mnistTest(n);
+  await classifier('testdata/mnist-classifier.lwlb', x, n);
+  await classifier('testdata/mnist-conv-classifier.lwlb', x, n);
+  await autoencoder('testdata/mnist-generator.lwlb', ['-mnist', String(n)], x, 784);
+  await autoencoder('testdata/binary5-generator.lwlb', ['-csv', hotFile], hot, 32);
+}
 // The ONNX checker (onnx.checker.check_model with full_check, shape inference included) on
 // every exported model, where a Python with the onnx package is installed (Debian's
 // python3-onnx will do; the check above needs only Node).

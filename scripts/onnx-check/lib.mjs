@@ -34,13 +34,27 @@ export function parseCSV(text) {
   return { head: keep.map((i) => head[i]), rows: lines.slice(1).map((l) => { const f = l.split(','); return keep.map((i) => Number(f[i])); }) };
 }
 
-// session opens a model for one thread.
-export function session(file) {
-  return ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
+// runtime returns ONNX Runtime for Node ('node', native CPU library) or onnxruntime-web
+// ('web', its WebAssembly build, as browsers run it), one thread each.
+const runtimes = {};
+async function runtime(name) {
+  if (!runtimes[name]) {
+    runtimes[name] = name === 'web' ? await import('onnxruntime-web') : ort;
+    if (name === 'web') runtimes[name].env.wasm.numThreads = 1;
+  }
+  return runtimes[name];
 }
 
-// tensor makes an [n, width] input of dtype 'float32' or 'float64' from float64 values.
-export function tensor(dtype, values, width) {
+// session opens a model for one thread in runtime rt (default 'node').
+export async function session(file, rt = 'node') {
+  const o = await runtime(rt);
+  if (rt === 'web') return o.InferenceSession.create(fs.readFileSync(file), { executionProviders: ['wasm'] });
+  return o.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
+}
+
+// tensor makes an [n, width] input of dtype 'float32' or 'float64' from float64 values,
+// for runtime rt.
+export async function tensor(dtype, values, width, rt = 'node') {
   const a = dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
-  return new ort.Tensor(dtype, a, [values.length / width, width]);
+  return new (await runtime(rt)).Tensor(dtype, a, [values.length / width, width]);
 }
