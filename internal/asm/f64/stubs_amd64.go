@@ -140,3 +140,20 @@ func vectorPart(n int) int {
 	}
 	return n &^ 3
 }
+
+//go:noescape
+func dots4x2AVX2(d *[8]float64, x0, x1, x2, x3, w0, w1 *float64, n4 int)
+
+// Dots4x2 sets d[2r+c] = x_r · w_c for four rows x and two rows w of len(w0) values.
+// See Dots4x2Go.
+func Dots4x2(d *[8]float64, x0, x1, x2, x3, w0, w1 []float64) {
+	n := len(w0)
+	checkRows(n, 1, dotsShort(x0, x1, x2, x3, w1, n))
+	n4 := n &^ 3
+	if !useAVX2 || n4 == 0 {
+		Dots4x2Go(d, x0, x1, x2, x3, w0, w1)
+		return
+	}
+	dots4x2AVX2(d, &x0[0], &x1[0], &x2[0], &x3[0], &w0[0], &w1[0], n4)
+	dotsTail(d, x0, x1, x2, x3, w0, w1, n4)
+}

@@ -62,3 +62,10 @@ func StepFixed(ya, ba, v, y, b []float64, delta float64) {
 	checkRows(len(ya), 1, fixedShort(ya, ba, v, y, b))
 	StepFixedGo(ya, ba, v, y, b, delta)
 }
+
+// Dots4x2 sets d[2r+c] = x_r · w_c for four rows x and two rows w of len(w0) values.
+// See Dots4x2Go.
+func Dots4x2(d *[8]float64, x0, x1, x2, x3, w0, w1 []float64) {
+	checkRows(len(w0), 1, dotsShort(x0, x1, x2, x3, w1, len(w0)))
+	Dots4x2Go(d, x0, x1, x2, x3, w0, w1)
+}

@@ -1,0 +1,67 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// func dots4x2AVX2(d *[8]float64, x0, x1, x2, x3, w0, w1 *float64, n4 int)
+//
+// The lane part of Dots4x2Go: n4 (a positive multiple of 4) elements of four x rows
+// against two w rows, eight accumulators (one per x row and w row, lanes i mod 4), each
+// reduced as (l0+l1)+(l2+l3). The caller adds the tail.
+TEXT ·dots4x2AVX2(SB), NOSPLIT, $0-64
+	MOVQ d+0(FP), DI
+	MOVQ x0+8(FP), R8
+	MOVQ x1+16(FP), R9
+	MOVQ x2+24(FP), R10
+	MOVQ x3+32(FP), R11
+	MOVQ w0+40(FP), R12
+	MOVQ w1+48(FP), R13
+	MOVQ n4+56(FP), CX
+	SHLQ $3, CX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+loop:
+	VMOVUPD (R12)(AX*1), Y8
+	VMOVUPD (R13)(AX*1), Y9
+	VMOVUPD (R8)(AX*1), Y10
+	VFMADD231PD Y8, Y10, Y0
+	VFMADD231PD Y9, Y10, Y1
+	VMOVUPD (R9)(AX*1), Y11
+	VFMADD231PD Y8, Y11, Y2
+	VFMADD231PD Y9, Y11, Y3
+	VMOVUPD (R10)(AX*1), Y12
+	VFMADD231PD Y8, Y12, Y4
+	VFMADD231PD Y9, Y12, Y5
+	VMOVUPD (R11)(AX*1), Y13
+	VFMADD231PD Y8, Y13, Y6
+	VFMADD231PD Y9, Y13, Y7
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JLT  loop
+
+	// hadd(a, b) = [a0+a1, b0+b1, a2+a3, b2+b3]; low half + high half = the two dots.
+	VHADDPD      Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD       X1, X0, X0
+	VMOVUPD      X0, 0(DI)
+	VHADDPD      Y3, Y2, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VADDPD       X3, X2, X2
+	VMOVUPD      X2, 16(DI)
+	VHADDPD      Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPD       X5, X4, X4
+	VMOVUPD      X4, 32(DI)
+	VHADDPD      Y7, Y6, Y6
+	VEXTRACTF128 $1, Y6, X7
+	VADDPD       X7, X6, X6
+	VMOVUPD      X6, 48(DI)
+	VZEROUPPER
+	RET
