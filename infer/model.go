@@ -24,10 +24,10 @@ type Model struct {
 	b    *format.Bundle
 	net  *Network
 	nmf  *NMF
-	pool sync.Pool // *state
-}
+	pool sync.Pool // *workspace
 
-type state struct{ x, y []float64 }
+	classify, encode, decode, reconstruct *plan
+}
 
 // Load reads the bundle at path and prepares it.
 func Load(path string) (*Model, error) {
@@ -61,8 +61,15 @@ func New(b *format.Bundle) (*Model, error) {
 	if m.net, err = NewNetwork(b.Network); err != nil {
 		return nil, err
 	}
-	n := b.Network.Nodes
-	m.pool.New = func() any { return &state{x: make([]float64, n), y: make([]float64, n)} }
+	n, e := b.Network.Nodes, m.net
+	m.pool.New = func() any { return newWorkspace(n) }
+	if b.Kind == format.KindClassifier {
+		m.classify = newPlan(e, e.data, e.fromData, e.class, false)
+	} else {
+		m.encode = newPlan(e, e.data, e.fromData, e.code, false)
+		m.decode = newPlan(e, e.code, e.fromCode, e.data, false)
+		m.reconstruct = newPlan(e, e.data, e.fromData, nil, true)
+	}
 	return m, nil
 }
 
@@ -125,26 +132,57 @@ func out(dst []float64, n int) []float64 {
 }
 
 // Classify returns the class (index into the class nodes and ClassNames) of one item.
-// It panics unless len(item) == NumData().
+// It panics unless len(item) == NumData(), and when the item holds a NaN or ±Inf or
+// makes a pre-activation overflow (Check reports both as an error instead).
 func (m *Model) Classify(item []float64) int {
 	m.need(format.KindClassifier)
-	s := m.pool.Get().(*state)
-	m.net.Forward(s.x, s.y, item)
-	c := m.net.Class(s.y)
-	m.pool.Put(s)
+	checkLen("Classify", "item", item, len(m.net.data))
+	ws := m.one(m.classify, "Classify", item)
+	c := m.class(ws, 0)
+	m.pool.Put(ws)
 	return c
 }
 
 // Scores writes the class scores y − b of one item into dst (allocated when nil) and
-// returns it. It panics unless len(item) == NumData() and dst is nil or NumClasses() long.
+// returns it. It panics unless len(item) == NumData() and dst is nil or NumClasses() long,
+// and on non-finite values as Classify does.
 func (m *Model) Scores(dst, item []float64) []float64 {
 	m.need(format.KindClassifier)
+	checkLen("Scores", "item", item, len(m.net.data))
 	dst = out(dst, len(m.net.class))
-	s := m.pool.Get().(*state)
-	m.net.Forward(s.x, s.y, item)
-	m.net.Scores(dst, s.y)
-	m.pool.Put(s)
+	ws := m.one(m.classify, "Scores", item)
+	b := m.net.net.B
+	for k, i := range m.net.class {
+		dst[k] = ws.y[0][i] - b[i]
+	}
+	m.pool.Put(ws)
 	return dst
+}
+
+// class is the argmax over the class nodes of y − b of item k of the block (ties to the
+// lower class node, as Network.Class).
+func (m *Model) class(ws *workspace, k int) int {
+	return m.net.Class(ws.y[k])
+}
+
+// one evaluates a single item with plan p and returns the workspace holding it (the
+// caller puts it back in the pool), panicking in the caller's goroutine on a non-finite
+// value.
+func (m *Model) one(p *plan, method string, item []float64) *workspace {
+	ws := m.pool.Get().(*workspace)
+	ins := rows{item, item, item, item}
+	p.run(m.net, ws, &ins)
+	if ws.bad[0] {
+		m.pool.Put(ws)
+		panic(fmt.Sprintf("infer: %s: the input holds a NaN or ±Inf, or a pre-activation overflows (Model.Check reports this as an error)", method))
+	}
+	return ws
+}
+
+func checkLen(method, what string, v []float64, n int) {
+	if len(v) != n {
+		panic(fmt.Sprintf("infer: %s: %s has %d values, want %d", method, what, len(v), n))
+	}
 }
 
 // ClassName is the name of class c, or its number when the bundle has no names.
@@ -168,9 +206,10 @@ func (m *Model) ClassifyBatch(dst []int, items [][]float64) []int {
 		panic(fmt.Sprintf("infer: ClassifyBatch: dst has %d entries for %d items", len(dst), len(items)))
 	}
 	checkRows("ClassifyBatch", "item", items, m.NumData())
-	m.parallel(len(items), func(s *state, i int) {
-		m.net.Forward(s.x, s.y, items[i])
-		dst[i] = m.net.Class(s.y)
+	m.batch("ClassifyBatch", m.classify, items, func(ws *workspace, ins *rows, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			dst[k] = m.class(ws, k-lo)
+		}
 	})
 	return dst
 }
@@ -186,31 +225,64 @@ func checkRows(method, what string, rows [][]float64, n int) {
 	}
 }
 
-// parallel runs fn for i in [0, n) on up to GOMAXPROCS goroutines, each with its own state.
-func (m *Model) parallel(n int, fn func(s *state, i int)) {
-	parts := min(runtime.GOMAXPROCS(0), n)
-	if parts <= 1 || n < 8 {
-		s := m.pool.Get().(*state)
-		for i := range n {
-			fn(s, i)
-		}
-		m.pool.Put(s)
-		return
-	}
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*n/parts, (p+1)*n/parts
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := m.pool.Get().(*state)
-			for i := lo; i < hi; i++ {
-				fn(s, i)
+// parallelMin is the smallest batch that ClassifyBatch and DecodeBatch split across
+// goroutines; smaller ones run on the caller's goroutine.
+const parallelMin = 64
+
+// batch evaluates items with plan p in blocks, calling done(ws, lo, hi) after each block
+// of items lo…hi-1 (block item k-lo is item k). Batches of parallelMin items or more are
+// split across up to GOMAXPROCS goroutines. A non-finite value panics in the caller's
+// goroutine, naming the first such item, after all goroutines have finished.
+func (m *Model) batch(method string, p *plan, items [][]float64, done func(ws *workspace, ins *rows, lo, hi int)) {
+	n := len(items)
+	part := func(lo, hi int) (bad int) {
+		bad = -1
+		ws := m.pool.Get().(*workspace)
+		for b := lo; b < hi; b += block {
+			e := min(b+block, hi)
+			var ins rows
+			ins.load(items[b:e])
+			p.run(m.net, ws, &ins)
+			for k := b; k < e; k++ {
+				if ws.bad[k-b] && bad < 0 {
+					bad = k
+				}
 			}
-			m.pool.Put(s)
-		}()
+			done(ws, &ins, b, e)
+		}
+		m.pool.Put(ws)
+		return bad
 	}
-	wg.Wait()
+	parts := min(runtime.GOMAXPROCS(0), (n+block-1)/block)
+	bad := -1
+	if parts <= 1 || n < parallelMin {
+		bad = part(0, n)
+	} else {
+		first := make([]int, parts)
+		var wg sync.WaitGroup
+		for q := range parts {
+			// Parts start on a block boundary, so that every block but the last is full.
+			lo, hi := q*n/parts/block*block, (q+1)*n/parts/block*block
+			if q == parts-1 {
+				hi = n
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				first[q] = part(lo, hi)
+			}()
+		}
+		wg.Wait()
+		for _, f := range first {
+			if f >= 0 {
+				bad = f
+				break
+			}
+		}
+	}
+	if bad >= 0 {
+		panic(fmt.Sprintf("infer: %s: item %d holds a NaN or ±Inf, or a pre-activation overflows (Model.CheckBatch reports this as an error)", method, bad))
+	}
 }
 
 // Encode writes the code of a data item (the code-node values of its forward pass) into
@@ -221,11 +293,13 @@ func (m *Model) Encode(dst, item []float64) []float64 {
 		return m.nmf.Encode(dst, item)
 	}
 	m.need(format.KindAutoencoder, format.KindGenerator)
+	checkLen("Encode", "item", item, len(m.net.data))
 	dst = out(dst, len(m.net.code))
-	s := m.pool.Get().(*state)
-	m.net.Forward(s.x, s.y, item)
-	Gather(dst, s.x, m.net.code)
-	m.pool.Put(s)
+	ws := m.one(m.encode, "Encode", item)
+	for k, i := range m.net.code {
+		dst[k] = ws.x[0][i]
+	}
+	m.pool.Put(ws)
 	return dst
 }
 
@@ -238,11 +312,13 @@ func (m *Model) Decode(dst, code []float64) []float64 {
 		return m.nmf.Reconstruct(dst, code)
 	}
 	m.need(format.KindAutoencoder, format.KindGenerator)
+	checkLen("Decode", "code", code, len(m.net.code))
 	dst = out(dst, len(m.net.data))
-	s := m.pool.Get().(*state)
-	m.net.ForwardCode(s.x, s.y, code)
-	Gather(dst, s.x, m.net.data)
-	m.pool.Put(s)
+	ws := m.one(m.decode, "Decode", code)
+	for k, i := range m.net.data {
+		dst[k] = ws.x[0][i]
+	}
+	m.pool.Put(ws)
 	return dst
 }
 
@@ -254,11 +330,11 @@ func (m *Model) Reconstruct(dst, item []float64) []float64 {
 		return m.nmf.ReconstructItem(dst, item)
 	}
 	m.need(format.KindAutoencoder, format.KindGenerator)
+	checkLen("Reconstruct", "item", item, len(m.net.data))
 	dst = out(dst, len(m.net.data))
-	s := m.pool.Get().(*state)
-	m.net.Forward(s.x, s.y, item)
-	m.net.Output(dst, s.y, m.net.data)
-	m.pool.Put(s)
+	ws := m.one(m.reconstruct, "Reconstruct", item)
+	m.net.Output(dst, ws.y[0], m.net.data)
+	m.pool.Put(ws)
 	return dst
 }
 
@@ -286,9 +362,12 @@ func (m *Model) DecodeBatch(dst, codes [][]float64) [][]float64 {
 		}
 		return dst
 	}
-	m.parallel(len(codes), func(s *state, i int) {
-		m.net.ForwardCode(s.x, s.y, codes[i])
-		Gather(dst[i], s.x, m.net.data)
+	m.batch("DecodeBatch", m.decode, codes, func(ws *workspace, ins *rows, lo, hi int) {
+		for k := lo; k < hi; k++ {
+			for c, i := range m.net.data {
+				dst[k][c] = ws.x[k-lo][i]
+			}
+		}
 	})
 	return dst
 }
