@@ -170,8 +170,7 @@ func (m *Model) class(ws *workspace, k int) int {
 // value.
 func (m *Model) one(p *plan, method string, item []float64) *workspace {
 	ws := m.pool.Get().(*workspace)
-	ins := rows{item, item, item, item}
-	p.run(m.net, ws, &ins)
+	p.runOne(m.net, ws, item)
 	if ws.bad[0] {
 		m.pool.Put(ws)
 		panic(fmt.Sprintf("infer: %s: the input holds a NaN or ±Inf, or a pre-activation overflows (Model.Check reports this as an error)", method))
@@ -206,11 +205,7 @@ func (m *Model) ClassifyBatch(dst []int, items [][]float64) []int {
 		panic(fmt.Sprintf("infer: ClassifyBatch: dst has %d entries for %d items", len(dst), len(items)))
 	}
 	checkRows("ClassifyBatch", "item", items, m.NumData())
-	m.batch("ClassifyBatch", m.classify, items, func(ws *workspace, ins *rows, lo, hi int) {
-		for k := lo; k < hi; k++ {
-			dst[k] = m.class(ws, k-lo)
-		}
-	})
+	m.batch("ClassifyBatch", m.classify, items, results{classes: dst})
 	return dst
 }
 
@@ -229,34 +224,36 @@ func checkRows(method, what string, rows [][]float64, n int) {
 // goroutines; smaller ones run on the caller's goroutine.
 const parallelMin = 64
 
-// batch evaluates items with plan p in blocks, calling done(ws, lo, hi) after each block
-// of items lo…hi-1 (block item k-lo is item k). Batches of parallelMin items or more are
+// results is where batch writes: one of its fields is set.
+type results struct {
+	classes []int       // ClassifyBatch: the class of each item
+	images  [][]float64 // DecodeBatch: the data-node values of each code
+}
+
+// write stores the results of block items lo…hi-1 (block item k-lo is item k).
+func (m *Model) write(r results, ws *workspace, lo, hi int) {
+	for k := lo; k < hi; k++ {
+		switch {
+		case r.classes != nil:
+			r.classes[k] = m.class(ws, k-lo)
+		case r.images != nil:
+			for c, i := range m.net.data {
+				r.images[k][c] = ws.x[k-lo][i]
+			}
+		}
+	}
+}
+
+// batch evaluates items with plan p in blocks and writes each block's results into r
+// (no function values here: they would make the blocks' rows escape to the heap). Batches of parallelMin items or more are
 // split across up to GOMAXPROCS goroutines. A non-finite value panics in the caller's
 // goroutine, naming the first such item, after all goroutines have finished.
-func (m *Model) batch(method string, p *plan, items [][]float64, done func(ws *workspace, ins *rows, lo, hi int)) {
+func (m *Model) batch(method string, p *plan, items [][]float64, r results) {
 	n := len(items)
-	part := func(lo, hi int) (bad int) {
-		bad = -1
-		ws := m.pool.Get().(*workspace)
-		for b := lo; b < hi; b += block {
-			e := min(b+block, hi)
-			var ins rows
-			ins.load(items[b:e])
-			p.run(m.net, ws, &ins)
-			for k := b; k < e; k++ {
-				if ws.bad[k-b] && bad < 0 {
-					bad = k
-				}
-			}
-			done(ws, &ins, b, e)
-		}
-		m.pool.Put(ws)
-		return bad
-	}
-	parts := min(runtime.GOMAXPROCS(0), (n+block-1)/block)
 	bad := -1
+	parts := min(runtime.GOMAXPROCS(0), (n+block-1)/block)
 	if parts <= 1 || n < parallelMin {
-		bad = part(0, n)
+		bad = m.part(p, items, r, 0, n)
 	} else {
 		first := make([]int, parts)
 		var wg sync.WaitGroup
@@ -269,7 +266,7 @@ func (m *Model) batch(method string, p *plan, items [][]float64, done func(ws *w
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				first[q] = part(lo, hi)
+				first[q] = m.part(p, items, r, lo, hi)
 			}()
 		}
 		wg.Wait()
@@ -283,6 +280,27 @@ func (m *Model) batch(method string, p *plan, items [][]float64, done func(ws *w
 	if bad >= 0 {
 		panic(fmt.Sprintf("infer: %s: item %d holds a NaN or ±Inf, or a pre-activation overflows (Model.CheckBatch reports this as an error)", method, bad))
 	}
+}
+
+// part evaluates items lo…hi-1 on the calling goroutine and returns the first item that
+// met a non-finite value, or -1.
+func (m *Model) part(p *plan, items [][]float64, r results, lo, hi int) (bad int) {
+	bad = -1
+	ws := m.pool.Get().(*workspace)
+	for b := lo; b < hi; b += block {
+		e := min(b+block, hi)
+		var ins rows
+		ins.load(items[b:e])
+		p.run(m.net, ws, &ins)
+		for k := b; k < e; k++ {
+			if ws.bad[k-b] && bad < 0 {
+				bad = k
+			}
+		}
+		m.write(r, ws, b, e)
+	}
+	m.pool.Put(ws)
+	return bad
 }
 
 // Encode writes the code of a data item (the code-node values of its forward pass) into
@@ -362,12 +380,53 @@ func (m *Model) DecodeBatch(dst, codes [][]float64) [][]float64 {
 		}
 		return dst
 	}
-	m.batch("DecodeBatch", m.decode, codes, func(ws *workspace, ins *rows, lo, hi int) {
-		for k := lo; k < hi; k++ {
-			for c, i := range m.net.data {
-				dst[k][c] = ws.x[k-lo][i]
-			}
-		}
-	})
+	m.batch("DecodeBatch", m.decode, codes, results{images: dst})
 	return dst
+}
+
+// Check reports what is wrong with item as an input of Classify, Scores, Encode and
+// Reconstruct (or, for a model whose items are codes, see CheckCode): a wrong length, or a
+// NaN or ±Inf value. Those calls panic on such an item; a program that takes items from
+// outside checks them first and answers with the error.
+func (m *Model) Check(item []float64) error { return checkValues("item", item, m.NumData()) }
+
+// CheckCode is Check for a code given to Decode.
+func (m *Model) CheckCode(code []float64) error { return checkValues("code", code, m.NumCodes()) }
+
+// CheckBatch is Check for every item of a batch, naming the first bad one.
+func (m *Model) CheckBatch(items [][]float64) error {
+	for i, item := range items {
+		if err := m.Check(item); err != nil {
+			return fmt.Errorf("item %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// InputError describes an item or code that a model cannot evaluate.
+type InputError struct {
+	What  string // "item" or "code"
+	Len   int    // its length
+	Want  int    // the length the model takes
+	Index int    // the position of the first non-finite value, or -1
+	Value float64
+}
+
+func (e *InputError) Error() string {
+	if e.Index < 0 {
+		return fmt.Sprintf("infer: %s has %d values, want %d", e.What, e.Len, e.Want)
+	}
+	return fmt.Sprintf("infer: %s value %d is %v", e.What, e.Index, e.Value)
+}
+
+func checkValues(what string, v []float64, n int) error {
+	if len(v) != n {
+		return &InputError{What: what, Len: len(v), Want: n, Index: -1}
+	}
+	for i, x := range v {
+		if x-x != 0 {
+			return &InputError{What: what, Len: len(v), Want: n, Index: i, Value: x}
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package infer
 import (
 	"math"
 
+	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/internal/asm/f64"
 )
 
@@ -25,6 +26,9 @@ type step struct {
 	dense  bool
 	lo, n  int   // dense: the shared source nodes x[lo:lo+n]
 	weight []int // dense: each node's first weight index; its row is W[weight[k]:+n]
+	// gathered: whether the item-major x and y rows of the nodes are read afterwards (by
+	// a dense step, or as the plan's results); the interleaved xt always is.
+	rows bool
 }
 
 // plan evaluates, from the values of the start nodes, the nodes that targets need.
@@ -37,6 +41,10 @@ type plan struct {
 	// direct: the start nodes are the contiguous nodes start[0]…, and no gathered step
 	// reads them, so dense steps read the item itself and x of the start nodes is not set.
 	direct bool
+	// inv is 1/Ω: a plan multiplies where Network.Forward divides (a division costs as
+	// much as a whole gathered dot product here); exact when Ω is a power of two, else
+	// within half an ulp of the quotient.
+	inv float64
 }
 
 // newPlan keeps the nodes of order that targets (or, with feed, the start nodes'
@@ -74,9 +82,28 @@ func newPlan(e *Network, start, order, targets []int, feed bool) *plan {
 			kept = append(kept, j)
 		}
 	}
-	p := &plan{start: start, steps: e.group(kept)}
+	p := &plan{start: start, steps: e.group(kept), inv: 1 / e.omega}
 	if feed {
 		p.feed = e.group(start)
+	}
+	rowRead := make([]bool, e.net.Nodes)
+	for _, j := range targets {
+		rowRead[j] = true
+	}
+	for _, s := range append(p.steps[:len(p.steps):len(p.steps)], p.feed...) {
+		if s.dense {
+			for i := s.lo; i < s.lo+s.n; i++ {
+				rowRead[i] = true
+			}
+		}
+	}
+	for k := range p.steps {
+		for _, j := range p.steps[k].nodes {
+			p.steps[k].rows = p.steps[k].rows || rowRead[j]
+		}
+	}
+	for k := range p.feed {
+		p.feed[k].rows = true
 	}
 	if len(start) == 0 {
 		return p
@@ -122,11 +149,10 @@ func (e *Network) group(nodes []int) []step {
 
 // workspace holds a block of items' node values; one per goroutine (from Model's pool).
 type workspace struct {
-	x, y   [block][]float64
-	in     [block][]float64 // the block's start values (the caller's items or codes)
-	bad    [block]bool      // an item met a non-finite pre-activation
-	single [1][]float64     // the one item of a single-item call
-	d      [8]float64
+	x, y [block][]float64
+	xt   []float64   // x of the block interleaved, node i of item b at xt[4i+b], for Gather4
+	bad  [block]bool // an item met a non-finite pre-activation
+	d    [8]float64
 }
 
 func newWorkspace(nodes int) *workspace {
@@ -134,6 +160,7 @@ func newWorkspace(nodes int) *workspace {
 	for b := range block {
 		ws.x[b], ws.y[b] = make([]float64, nodes), make([]float64, nodes)
 	}
+	ws.xt = make([]float64, block*nodes)
 	return ws
 }
 
@@ -158,6 +185,7 @@ func (p *plan) run(e *Network, ws *workspace, ins *rows) {
 			x, in := ws.x[b], ins[b]
 			for k, i := range p.start {
 				x[i] = in[k]
+				ws.xt[block*i+b] = in[k]
 			}
 		}
 	}
@@ -192,33 +220,109 @@ func (p *plan) eval(e *Network, ws *workspace, ins *rows, steps []step, activate
 			}
 			continue
 		}
-		x0, x1, x2, x3 := ws.x[0], ws.x[1], ws.x[2], ws.x[3]
+		var d [block]float64
 		for _, j := range s.nodes {
 			in := e.ins[j]
-			var s0, s1, s2, s3 float64
-			for k := in.lo; k < in.lo+in.n; k++ {
-				i, wk := e.src[k], w[e.eid[k]]
-				s0 += x0[i] * wk
-				s1 += x1[i] * wk
-				s2 += x2[i] * wk
-				s3 += x3[i] * wk
-			}
-			p.set(e, ws, 0, j, s0, bias, activate)
-			p.set(e, ws, 1, j, s1, bias, activate)
-			p.set(e, ws, 2, j, s2, bias, activate)
-			p.set(e, ws, 3, j, s3, bias, activate)
+			f64.Gather4(&d, ws.xt, w, e.src[in.lo:in.lo+in.n], e.eid[in.lo:in.lo+in.n])
+			p.setBlock(e, ws, j, &d, bias[j], activate, s.rows)
+		}
+	}
+}
+
+// setBlock is set for node j of the four items of the block at once.
+func (p *plan) setBlock(e *Network, ws *workspace, j int, d *[block]float64, bias float64, activate, rows bool) {
+	var y [block]float64
+	for b := range block {
+		y[b] = d[b] * p.inv
+		if y[b]-y[b] != 0 { // NaN or ±Inf
+			ws.bad[b] = true
+		}
+	}
+	if rows {
+		for b := range block {
+			ws.y[b][j] = y[b]
+		}
+	}
+	if !activate {
+		return
+	}
+	xt := ws.xt[block*j : block*j+block]
+	switch act, delta := e.act[j], e.delta[j]; act {
+	case format.ActReLU:
+		for b := range block {
+			xt[b] = max(y[b]-bias, 0)
+		}
+	default:
+		for b := range block {
+			xt[b] = Activate(act, y[b]-bias, delta)
+		}
+	}
+	if rows {
+		for b := range block {
+			ws.x[b][j] = xt[b]
 		}
 	}
 }
 
 // set stores node j's pre-activation sum s of item b: y = s/Ω, x = f(y − b).
 func (p *plan) set(e *Network, ws *workspace, b, j int, s float64, bias []float64, activate bool) {
-	y := s / e.omega
+	y := s * p.inv
 	ws.y[b][j] = y
 	if math.IsInf(y, 0) || y != y {
 		ws.bad[b] = true
 	}
 	if activate {
-		ws.x[b][j] = Activate(e.act[j], y-bias[j], e.delta[j])
+		v := Activate(e.act[j], y-bias[j], e.delta[j])
+		ws.x[b][j] = v
+		ws.xt[block*j+b] = v
+	}
+}
+
+// runOne evaluates one item into item 0 of ws: the dense steps take four nodes per
+// f64.Dots1x4 call, whose sums equal those of Dots4x2, so an item gets the same values
+// alone as in a batch.
+func (p *plan) runOne(e *Network, ws *workspace, item []float64) {
+	ws.bad = [block]bool{}
+	x := ws.x[0]
+	if !p.direct {
+		for k, i := range p.start {
+			x[i] = item[k]
+		}
+	}
+	p.evalOne(e, ws, item, p.steps, true)
+	p.evalOne(e, ws, item, p.feed, false)
+}
+
+func (p *plan) evalOne(e *Network, ws *workspace, item []float64, steps []step, activate bool) {
+	w, bias, x := e.net.W, e.net.B, ws.x[0]
+	var d [4]float64
+	for si := range steps {
+		s := &steps[si]
+		if !s.dense {
+			for _, j := range s.nodes {
+				in := e.ins[j]
+				var sum float64
+				for k := in.lo; k < in.lo+in.n; k++ {
+					sum += x[e.src[k]] * w[e.eid[k]]
+				}
+				p.set(e, ws, 0, j, sum, bias, activate)
+			}
+			continue
+		}
+		var src []float64
+		if p.direct && s.lo >= p.start[0] && s.lo+s.n <= p.start[0]+len(p.start) {
+			src = item[s.lo-p.start[0] : s.lo-p.start[0]+s.n]
+		} else {
+			src = x[s.lo : s.lo+s.n]
+		}
+		last := len(s.nodes) - 1
+		for k := 0; k <= last; k += 4 {
+			k1, k2, k3 := min(k+1, last), min(k+2, last), min(k+3, last)
+			f64.Dots1x4(&d, src, w[s.weight[k]:s.weight[k]+s.n], w[s.weight[k1]:s.weight[k1]+s.n],
+				w[s.weight[k2]:s.weight[k2]+s.n], w[s.weight[k3]:s.weight[k3]+s.n])
+			for c := range min(4, last-k+1) {
+				p.set(e, ws, 0, s.nodes[k+c], d[c], bias, activate)
+			}
+		}
 	}
 }

@@ -65,3 +65,108 @@ loop:
 	VMOVUPD      X6, 48(DI)
 	VZEROUPPER
 	RET
+
+// func dots1x4AVX2(d *[4]float64, x, w0, w1, w2, w3 *float64, n4 int)
+//
+// The lane part of Dots1x4Go: one x row against four w rows, four accumulators reduced as
+// in dots4x2AVX2.
+TEXT ·dots1x4AVX2(SB), NOSPLIT, $0-56
+	MOVQ d+0(FP), DI
+	MOVQ x+8(FP), R8
+	MOVQ w0+16(FP), R9
+	MOVQ w1+24(FP), R10
+	MOVQ w2+32(FP), R11
+	MOVQ w3+40(FP), R12
+	MOVQ n4+48(FP), CX
+	SHLQ $3, CX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+
+loop1:
+	VMOVUPD     (R8)(AX*1), Y8
+	VFMADD231PD (R9)(AX*1), Y8, Y0
+	VFMADD231PD (R10)(AX*1), Y8, Y1
+	VFMADD231PD (R11)(AX*1), Y8, Y2
+	VFMADD231PD (R12)(AX*1), Y8, Y3
+	ADDQ        $32, AX
+	CMPQ        AX, CX
+	JLT         loop1
+
+	VHADDPD      Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD       X1, X0, X0
+	VMOVUPD      X0, 0(DI)
+	VHADDPD      Y3, Y2, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VADDPD       X3, X2, X2
+	VMOVUPD      X2, 16(DI)
+	VZEROUPPER
+	RET
+
+// func gather4AVX2(d *[4]float64, xt, w *float64, src, eid *int, n int)
+//
+// Gather4Go: per edge one broadcast weight times four interleaved item values (32 bytes
+// at xt + 32·src), edges k mod 4 in four accumulators.
+TEXT ·gather4AVX2(SB), NOSPLIT, $0-48
+	MOVQ d+0(FP), DI
+	MOVQ xt+8(FP), R8
+	MOVQ w+16(FP), R9
+	MOVQ src+24(FP), R10
+	MOVQ eid+32(FP), R11
+	MOVQ n+40(FP), CX
+	MOVQ CX, DX
+	ANDQ $-4, DX
+	XORQ AX, AX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	CMPQ DX, $0
+	JEQ  tail
+
+loop4:
+	MOVQ         (R10)(AX*8), R12
+	MOVQ         (R11)(AX*8), R13
+	SHLQ         $5, R12
+	VBROADCASTSD (R9)(R13*8), Y4
+	VFMADD231PD  (R8)(R12*1), Y4, Y0
+	MOVQ         8(R10)(AX*8), R12
+	MOVQ         8(R11)(AX*8), R13
+	SHLQ         $5, R12
+	VBROADCASTSD (R9)(R13*8), Y5
+	VFMADD231PD  (R8)(R12*1), Y5, Y1
+	MOVQ         16(R10)(AX*8), R12
+	MOVQ         16(R11)(AX*8), R13
+	SHLQ         $5, R12
+	VBROADCASTSD (R9)(R13*8), Y6
+	VFMADD231PD  (R8)(R12*1), Y6, Y2
+	MOVQ         24(R10)(AX*8), R12
+	MOVQ         24(R11)(AX*8), R13
+	SHLQ         $5, R12
+	VBROADCASTSD (R9)(R13*8), Y7
+	VFMADD231PD  (R8)(R12*1), Y7, Y3
+	ADDQ         $4, AX
+	CMPQ         AX, DX
+	JLT          loop4
+
+tail:
+	CMPQ AX, CX
+	JGE  done4
+	MOVQ         (R10)(AX*8), R12
+	MOVQ         (R11)(AX*8), R13
+	SHLQ         $5, R12
+	VBROADCASTSD (R9)(R13*8), Y4
+	VFMADD231PD  (R8)(R12*1), Y4, Y0
+	INCQ         AX
+	JMP          tail
+
+done4:
+	VADDPD  Y1, Y0, Y0
+	VADDPD  Y3, Y2, Y2
+	VADDPD  Y2, Y0, Y0
+	VMOVUPD Y0, (DI)
+	VZEROUPPER
+	RET

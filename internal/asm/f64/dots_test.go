@@ -72,3 +72,85 @@ func TestDots4x2ShortRow(t *testing.T) {
 	w := make([]float64, 8)
 	Dots4x2(&d, w, w, w[:7], w, w, w)
 }
+
+func TestDots1x4MatchesGo(t *testing.T) {
+	skipGoTwin(t)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{4, 5, 7, 8, 12, 25, 200, 784} {
+		var rows [5][]float64
+		var whole [5][]float64
+		for k := range rows {
+			whole[k], rows[k] = guarded(rng, n)
+		}
+		var got, want [4]float64
+		Dots1x4(&got, rows[0], rows[1], rows[2], rows[3], rows[4])
+		Dots1x4Go(&want, rows[0], rows[1], rows[2], rows[3], rows[4])
+		for c := range 4 {
+			_, scale := plainDot(rows[0], rows[1+c])
+			if !near(got[c], want[c], scale) {
+				t.Errorf("n=%d: d[%d] = %v, Go twin %v", n, c, got[c], want[c])
+			}
+		}
+		for k := range whole {
+			checkGuards(t, whole[k])
+		}
+	}
+}
+
+// TestDots1x4 checks the specification against the textbook dot product and against
+// Dots4x2: one item gets bit for bit the sums it gets in a block of four.
+func TestDots1x4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := range 14 {
+		var rows [5][]float64
+		for k := range rows {
+			_, rows[k] = guarded(rng, n)
+		}
+		var d [4]float64
+		var b [8]float64
+		Dots1x4(&d, rows[0], rows[1], rows[2], rows[3], rows[4])
+		Dots4x2(&b, rows[0], rows[0], rows[0], rows[0], rows[1], rows[2])
+		for c := range 4 {
+			want, scale := plainDot(rows[0], rows[1+c])
+			if !near(d[c], want, scale) {
+				t.Errorf("n=%d: d[%d] = %v, want %v", n, c, d[c], want)
+			}
+		}
+		if d[0] != b[0] || d[1] != b[1] {
+			t.Errorf("n=%d: Dots1x4 gives %v, %v; Dots4x2 %v, %v", n, d[0], d[1], b[0], b[1])
+		}
+	}
+}
+
+func TestGather4MatchesGo(t *testing.T) {
+	skipGoTwin(t)
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{1, 3, 4, 5, 8, 25, 26, 200} {
+		nodes := 300
+		xt := make([]float64, 4*nodes)
+		w := make([]float64, 500)
+		for i := range xt {
+			xt[i] = rng.NormFloat64()
+		}
+		for i := range w {
+			w[i] = rng.NormFloat64()
+		}
+		src, eid := make([]int, n), make([]int, n)
+		for k := range src {
+			src[k], eid[k] = rng.IntN(nodes), rng.IntN(len(w))
+		}
+		var got, want [4]float64
+		Gather4(&got, xt, w, src, eid)
+		Gather4Go(&want, xt, w, src, eid)
+		for b := range 4 {
+			var plain, scale float64
+			for k := range src {
+				plain += w[eid[k]] * xt[4*src[k]+b]
+				scale += math.Abs(w[eid[k]] * xt[4*src[k]+b])
+			}
+			if !near(got[b], want[b], scale) || !near(want[b], plain, scale) {
+				t.Errorf("n=%d: item %d: %v, Go twin %v, plain %v", n, b, got[b], want[b], plain)
+			}
+		}
+	}
+}

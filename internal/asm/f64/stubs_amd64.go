@@ -157,3 +157,34 @@ func Dots4x2(d *[8]float64, x0, x1, x2, x3, w0, w1 []float64) {
 	dots4x2AVX2(d, &x0[0], &x1[0], &x2[0], &x3[0], &w0[0], &w1[0], n4)
 	dotsTail(d, x0, x1, x2, x3, w0, w1, n4)
 }
+
+//go:noescape
+func dots1x4AVX2(d *[4]float64, x, w0, w1, w2, w3 *float64, n4 int)
+
+// Dots1x4 sets d[c] = x · w_c for one row x and four rows w of len(x) values. See
+// Dots1x4Go.
+func Dots1x4(d *[4]float64, x, w0, w1, w2, w3 []float64) {
+	n := len(x)
+	checkRows(n, 1, dotsShort(w0, w1, w2, w3, w3, n))
+	n4 := n &^ 3
+	if !useAVX2 || n4 == 0 {
+		Dots1x4Go(d, x, w0, w1, w2, w3)
+		return
+	}
+	dots1x4AVX2(d, &x[0], &w0[0], &w1[0], &w2[0], &w3[0], n4)
+	dots1Tail(d, x, w0, w1, w2, w3, n4)
+}
+
+//go:noescape
+func gather4AVX2(d *[4]float64, xt, w *float64, src, eid *int, n int)
+
+// Gather4 sets d[b] = Σ_k w[eid[k]]·xt[4·src[k]+b] for four interleaved items. See
+// Gather4Go. The assembly does not check the indices: callers pass src within xt's nodes
+// and eid within w (infer takes them from a validated network).
+func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
+	if !useAVX2 || len(src) == 0 || len(eid) < len(src) {
+		Gather4Go(d, xt, w, src, eid)
+		return
+	}
+	gather4AVX2(d, &xt[0], &w[0], &src[0], &eid[0], len(src))
+}
