@@ -24,7 +24,7 @@ const dtype = meta.type, width = meta.shape[1], input = s.inputNames[0];
 if (width !== 784) throw new Error(`${model}: input ${input} has ${width} values per item; this benchmark feeds MNIST digits (784)`);
 const x = mnistTest(N);
 const feeds = [];
-for (let lo = 0; lo < N; lo += B) feeds.push({ [input]: tensor(dtype, x.subarray(lo * 784, Math.min(N, lo + B) * 784), 784) });
+for (let lo = 0; lo < N; lo += B) feeds.push({ [input]: await tensor(dtype, x.subarray(lo * 784, Math.min(N, lo + B) * 784), 784) });
 let classes = [];
 const pass = async () => {
   classes = [];

@@ -99,3 +99,13 @@ func Gather4Go(d *[4]float64, xt, w []float64, src, eid []int) {
 		d[b] = (s[0][b] + s[1][b]) + (s[2][b] + s[3][b])
 	}
 }
+
+// Dots1x8Go is Dots1x4Go for eight rows w: d[c] = x · w[c], in the same lane order (eight
+// independent sums keep the multiply-add units busy where four wait on their latency).
+func Dots1x8Go(d *[8]float64, x []float64, w *[8][]float64) {
+	var lo, hi [4]float64
+	Dots1x4Go(&lo, x, w[0], w[1], w[2], w[3])
+	Dots1x4Go(&hi, x, w[4], w[5], w[6], w[7])
+	copy(d[:4], lo[:])
+	copy(d[4:], hi[:])
+}

@@ -154,3 +154,36 @@ func TestGather4MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestDots1x8 checks Dots1x8 bit for bit against Dots1x4 on both halves, so that it
+// keeps the lane order of the other dot kernels, and the assembly against the Go twin.
+func TestDots1x8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 11, 25, 200, 784} {
+		_, x := guarded(rng, n)
+		var w [8][]float64
+		var whole [8][]float64
+		for c := range w {
+			whole[c], w[c] = guarded(rng, n)
+		}
+		var d, g [8]float64
+		var lo, hi [4]float64
+		Dots1x8(&d, x, &w)
+		Dots1x8Go(&g, x, &w)
+		Dots1x4(&lo, x, w[0], w[1], w[2], w[3])
+		Dots1x4(&hi, x, w[4], w[5], w[6], w[7])
+		for c := range 8 {
+			want := lo[c%4]
+			if c >= 4 {
+				want = hi[c-4]
+			}
+			_, scale := plainDot(x, w[c])
+			if d[c] != want || !near(d[c], g[c], scale) {
+				t.Errorf("n=%d: d[%d] = %v, Dots1x4 %v, Go twin %v", n, c, d[c], want, g[c])
+			}
+		}
+		for c := range whole {
+			checkGuards(t, whole[c])
+		}
+	}
+}

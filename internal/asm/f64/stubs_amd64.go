@@ -188,3 +188,30 @@ func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
 	}
 	gather4AVX2(d, &xt[0], &w[0], &src[0], &eid[0], len(src))
 }
+
+//go:noescape
+func dots1x8AVX2(d *[8]float64, x *float64, w *[8]*float64, n4 int)
+
+// Dots1x8 sets d[c] = x · w[c] for one row x and eight rows w of len(x) values. See
+// Dots1x8Go.
+func Dots1x8(d *[8]float64, x []float64, w *[8][]float64) {
+	n := len(x)
+	checkRows(n, 1, dotsShort(w[0], w[1], w[2], w[3], w[4], n) || dotsShort(w[5], w[6], w[7], w[7], w[7], n))
+	n4 := n &^ 3
+	if !useAVX2 || n4 == 0 {
+		Dots1x8Go(d, x, w)
+		return
+	}
+	var p [8]*float64
+	for c := range p {
+		p[c] = &w[c][0]
+	}
+	dots1x8AVX2(d, &x[0], &p, n4)
+	var lo, hi [4]float64
+	copy(lo[:], d[:4])
+	copy(hi[:], d[4:])
+	dots1Tail(&lo, x, w[0], w[1], w[2], w[3], n4)
+	dots1Tail(&hi, x, w[4], w[5], w[6], w[7], n4)
+	copy(d[:4], lo[:])
+	copy(d[4:], hi[:])
+}

@@ -82,3 +82,10 @@ func Dots1x4(d *[4]float64, x, w0, w1, w2, w3 []float64) {
 func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
 	Gather4Go(d, xt, w, src, eid)
 }
+
+// Dots1x8 sets d[c] = x · w[c] for one row x and eight rows w of len(x) values. See
+// Dots1x8Go.
+func Dots1x8(d *[8]float64, x []float64, w *[8][]float64) {
+	checkRows(len(x), 1, dotsShort(w[0], w[1], w[2], w[3], w[4], len(x)) || dotsShort(w[5], w[6], w[7], w[7], w[7], len(x)))
+	Dots1x8Go(d, x, w)
+}
