@@ -18,8 +18,11 @@ import (
 // Scores, NumCodes for Encode, NumData for Decode and Reconstruct). A wrong length is a
 // programming error and panics with a message that names both lengths. A program that takes
 // items from outside (a request body, a file) checks them against NumData or NumCodes
-// before the call and answers a wrong one with an error of its own; see the example of
-// NumData.
+// before the call and answers a wrong one with an error of its own (Check, CheckCode and
+// CheckBatch do it); see the example of NumData. An item or code holding a NaN or ±Inf, or
+// one that makes a pre-activation overflow, panics too, naming the item, rather than
+// giving a class that means nothing; Check reports the former as an *InputError. An empty
+// batch gives an empty result.
 type Model struct {
 	b    *format.Bundle
 	net  *Network
