@@ -56,10 +56,15 @@ func checkModel(t *testing.T, name string, m *Model, items [][]float64) {
 	case format.KindClassifier:
 		want := make([]float64, m.NumClasses())
 		classes := m.ClassifyBatch(nil, items)
+		scores := m.ScoresBatch(nil, items)
 		for i, item := range items {
 			e.Forward(x, y, item)
 			e.Scores(want, y)
 			close("scores", i, m.Scores(nil, item), want)
+			close("batch scores", i, scores[i], want)
+			if ArgMax(scores[i]) != classes[i] {
+				t.Fatalf("%s: item %d: ArgMax of ScoresBatch %d, ClassifyBatch %d", name, i, ArgMax(scores[i]), classes[i])
+			}
 			c := m.Classify(item)
 			if c != e.Class(y) && math.Abs(want[c]-want[e.Class(y)]) > 1e-9 {
 				t.Fatalf("%s: item %d: class %d, plain %d (scores %v)", name, i, c, e.Class(y), want)

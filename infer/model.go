@@ -212,6 +212,38 @@ func (m *Model) ClassifyBatch(dst []int, items [][]float64) []int {
 	return dst
 }
 
+// ScoresBatch writes the class scores of items[i] into dst[i] (allocated when nil) as
+// Scores does, in blocks and across goroutines as ClassifyBatch. It panics unless every
+// item is NumData() long and dst is nil or holds as many rows of NumClasses() values.
+func (m *Model) ScoresBatch(dst, items [][]float64) [][]float64 {
+	m.need(format.KindClassifier)
+	if dst == nil {
+		dst = make([][]float64, len(items))
+		for i := range dst {
+			dst[i] = make([]float64, m.NumClasses())
+		}
+	}
+	if len(dst) != len(items) {
+		panic(fmt.Sprintf("infer: ScoresBatch: dst has %d rows for %d items", len(dst), len(items)))
+	}
+	checkRows("ScoresBatch", "item", items, m.NumData())
+	checkRows("ScoresBatch", "dst row", dst, m.NumClasses())
+	m.batch("ScoresBatch", m.classify, items, results{scores: dst})
+	return dst
+}
+
+// ArgMax is the class of a row of scores: the index of the largest, ties going to the
+// lower index (as Classify).
+func ArgMax(scores []float64) int {
+	best, arg := 0.0, -1
+	for k, s := range scores {
+		if arg < 0 || s > best {
+			best, arg = s, k
+		}
+	}
+	return arg
+}
+
 // checkRows panics unless every row has n values. The batch methods check their whole
 // input before they split the work: a panic in one of their goroutines would end the
 // program, where one in the caller's goroutine can be recovered (as net/http does).
@@ -230,6 +262,7 @@ const parallelMin = 64
 // results is where batch writes: one of its fields is set.
 type results struct {
 	classes []int       // ClassifyBatch: the class of each item
+	scores  [][]float64 // ScoresBatch: the class scores of each item
 	images  [][]float64 // DecodeBatch: the data-node values of each code
 }
 
@@ -239,6 +272,10 @@ func (m *Model) write(r results, ws *workspace, lo, hi int) {
 		switch {
 		case r.classes != nil:
 			r.classes[k] = m.class(ws, k-lo)
+		case r.scores != nil:
+			for c, i := range m.net.class {
+				r.scores[k][c] = ws.y[k-lo][i] - m.net.net.B[i]
+			}
 		case r.images != nil:
 			for c, i := range m.net.data {
 				r.images[k][c] = ws.x[k-lo][i]
