@@ -30,6 +30,9 @@ type Model struct {
 	pool sync.Pool // *workspace
 
 	classify, encode, decode, reconstruct *plan
+
+	f32once sync.Once
+	f32     *Model32
 }
 
 // Load reads the bundle at path and prepares it.
@@ -259,6 +262,14 @@ func checkRows(method, what string, rows [][]float64, n int) {
 // goroutines; smaller ones run on the caller's goroutine.
 const parallelMin = 64
 
+// partsFor is the number of goroutines a batch of n items is split across.
+func partsFor(n int) int {
+	if n < parallelMin {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // results is where batch writes: one of its fields is set.
 type results struct {
 	classes []int       // ClassifyBatch: the class of each item
@@ -291,8 +302,8 @@ func (m *Model) write(r results, ws *workspace, lo, hi int) {
 func (m *Model) batch(method string, p *plan, items [][]float64, r results) {
 	n := len(items)
 	bad := -1
-	parts := min(runtime.GOMAXPROCS(0), (n+block-1)/block)
-	if parts <= 1 || n < parallelMin {
+	parts := min(partsFor(n), (n+block-1)/block)
+	if parts <= 1 {
 		bad = m.part(p, items, r, 0, n)
 	} else {
 		first := make([]int, parts)
