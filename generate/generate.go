@@ -10,7 +10,6 @@ package generate
 import (
 	"fmt"
 	"math/bits"
-	"sync"
 
 	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/infer"
@@ -42,12 +41,9 @@ func (s *Source) Index(n int) int {
 type Generator struct {
 	m         *infer.Model
 	marginals [][]float64
-	filter    *infer.Network
+	filter    *infer.Model // the fake/genuine classifier on codes
 	fpa       float64
-	pool      sync.Pool // *filterState
 }
-
-type filterState struct{ x, y []float64 }
 
 // New prepares a generator from a loaded model of kind format.KindGenerator.
 func New(m *infer.Model) (*Generator, error) {
@@ -55,14 +51,11 @@ func New(m *infer.Model) (*Generator, error) {
 	if b.Kind != format.KindGenerator || b.Generator == nil {
 		return nil, fmt.Errorf("generate: the bundle is a %v, not a generator", b.Kind)
 	}
-	f, err := infer.NewNetwork(b.Generator.Filter)
+	f, err := infer.New(&format.Bundle{Kind: format.KindClassifier, Network: b.Generator.Filter})
 	if err != nil {
 		return nil, fmt.Errorf("generate: filter: %w", err)
 	}
-	g := &Generator{m: m, marginals: b.Generator.Marginals, filter: f, fpa: b.Generator.FPA}
-	n := f.NumNodes()
-	g.pool.New = func() any { return &filterState{x: make([]float64, n), y: make([]float64, n)} }
-	return g, nil
+	return &Generator{m: m, marginals: b.Generator.Marginals, filter: f, fpa: b.Generator.FPA}, nil
 }
 
 // Load reads a generator bundle from path.
@@ -114,12 +107,11 @@ func (g *Generator) Sample(dst []float64, src *Source) []float64 {
 // Genuine reports whether the fake/genuine filter accepts code: the genuine class node c1
 // scores strictly above the fake one c0.
 func (g *Generator) Genuine(code []float64) bool {
-	s := g.pool.Get().(*filterState)
-	g.filter.Forward(s.x, s.y, code)
-	ok := g.filter.Class(s.y) == 1
-	g.pool.Put(s)
-	return ok
+	return g.filter.Classify(code) == 1
 }
+
+// filterChunk is how many codes Generate draws before it filters them in one batch.
+const filterChunk = 256
 
 // Options control Generate. The zero value asks for one filtered item with seed 0.
 type Options struct {
@@ -155,15 +147,35 @@ func (g *Generator) Generate(opt Options) (*Result, error) {
 	src := NewSource(opt.Seed)
 	r := &Result{}
 	var err error
+	// Codes are drawn and filtered in chunks (one batched pass of the filter each); the
+	// codes after the n-th acceptance are not counted as drawn, so the result is the one
+	// of drawing and filtering one code at a time.
+	var chunk [][]float64
+	var classes []int
 	for len(r.Codes) < n {
 		if r.Drawn == maxDraws {
 			err = fmt.Errorf("generate: only %d of %d codes accepted in %d draws (acceptance rate %.3g, fpa %.3g)", len(r.Codes), n, r.Drawn, r.AcceptanceRate(), g.fpa)
 			break
 		}
-		code := g.Sample(nil, src)
-		r.Drawn++
-		if opt.NoFilter || g.Genuine(code) {
-			r.Codes = append(r.Codes, code)
+		k := min(filterChunk, maxDraws-r.Drawn)
+		chunk = chunk[:0]
+		for range k {
+			chunk = append(chunk, g.Sample(nil, src))
+		}
+		if !opt.NoFilter {
+			if cap(classes) < k {
+				classes = make([]int, k)
+			}
+			classes = g.filter.ClassifyBatch(classes[:k], chunk)
+		}
+		for i, code := range chunk {
+			if len(r.Codes) == n {
+				break
+			}
+			r.Drawn++
+			if opt.NoFilter || classes[i] == 1 {
+				r.Codes = append(r.Codes, code)
+			}
 		}
 	}
 	r.Images = g.m.DecodeBatch(nil, r.Codes)

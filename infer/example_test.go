@@ -2,6 +2,7 @@ package infer_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/lwl-go/lwl/infer"
 )
@@ -59,4 +60,25 @@ func ExampleModel_NumData() {
 	// one
 	// zero
 	// error: item has 2 values, the model takes 3
+}
+
+// Check turns an item a program received from outside into an error before it reaches
+// Classify, which panics on a wrong length or a NaN.
+func ExampleModel_Check() {
+	m, err := infer.Load("../format/testdata/majority3.lwlb")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, item := range [][]float64{{1, 1, 0}, {1, math.NaN(), 0}, {1, 0}} {
+		if err := m.Check(item); err != nil {
+			fmt.Println("error:", err)
+			continue
+		}
+		fmt.Println(m.ClassName(m.Classify(item)))
+	}
+	// Output:
+	// one
+	// error: infer: item value 1 is NaN
+	// error: infer: item has 2 values, want 3
 }

@@ -18,16 +18,22 @@ import (
 // Scores, NumCodes for Encode, NumData for Decode and Reconstruct). A wrong length is a
 // programming error and panics with a message that names both lengths. A program that takes
 // items from outside (a request body, a file) checks them against NumData or NumCodes
-// before the call and answers a wrong one with an error of its own; see the example of
-// NumData.
+// before the call and answers a wrong one with an error of its own (Check, CheckCode and
+// CheckBatch do it); see the example of NumData. An item or code holding a NaN or ±Inf, or
+// one that makes a pre-activation overflow, panics too, naming the item, rather than
+// giving a class that means nothing; Check reports the former as an *InputError. An empty
+// batch gives an empty result.
 type Model struct {
 	b    *format.Bundle
 	net  *Network
 	nmf  *NMF
-	pool sync.Pool // *state
-}
+	pool sync.Pool // *workspace
 
-type state struct{ x, y []float64 }
+	classify, encode, decode, reconstruct *plan
+
+	f32once sync.Once
+	f32     *Model32
+}
 
 // Load reads the bundle at path and prepares it.
 func Load(path string) (*Model, error) {
@@ -61,8 +67,15 @@ func New(b *format.Bundle) (*Model, error) {
 	if m.net, err = NewNetwork(b.Network); err != nil {
 		return nil, err
 	}
-	n := b.Network.Nodes
-	m.pool.New = func() any { return &state{x: make([]float64, n), y: make([]float64, n)} }
+	n, e := b.Network.Nodes, m.net
+	m.pool.New = func() any { return newWorkspace(n) }
+	if b.Kind == format.KindClassifier {
+		m.classify = newPlan(e, e.data, e.fromData, e.class, false)
+	} else {
+		m.encode = newPlan(e, e.data, e.fromData, e.code, false)
+		m.decode = newPlan(e, e.code, e.fromCode, e.data, false)
+		m.reconstruct = newPlan(e, e.data, e.fromData, nil, true)
+	}
 	return m, nil
 }
 
@@ -125,26 +138,56 @@ func out(dst []float64, n int) []float64 {
 }
 
 // Classify returns the class (index into the class nodes and ClassNames) of one item.
-// It panics unless len(item) == NumData().
+// It panics unless len(item) == NumData(), and when the item holds a NaN or ±Inf or
+// makes a pre-activation overflow (Check reports both as an error instead).
 func (m *Model) Classify(item []float64) int {
 	m.need(format.KindClassifier)
-	s := m.pool.Get().(*state)
-	m.net.Forward(s.x, s.y, item)
-	c := m.net.Class(s.y)
-	m.pool.Put(s)
+	checkLen("Classify", "item", item, len(m.net.data))
+	ws := m.one(m.classify, "Classify", item)
+	c := m.class(ws, 0)
+	m.pool.Put(ws)
 	return c
 }
 
 // Scores writes the class scores y − b of one item into dst (allocated when nil) and
-// returns it. It panics unless len(item) == NumData() and dst is nil or NumClasses() long.
+// returns it. It panics unless len(item) == NumData() and dst is nil or NumClasses() long,
+// and on non-finite values as Classify does.
 func (m *Model) Scores(dst, item []float64) []float64 {
 	m.need(format.KindClassifier)
+	checkLen("Scores", "item", item, len(m.net.data))
 	dst = out(dst, len(m.net.class))
-	s := m.pool.Get().(*state)
-	m.net.Forward(s.x, s.y, item)
-	m.net.Scores(dst, s.y)
-	m.pool.Put(s)
+	ws := m.one(m.classify, "Scores", item)
+	b := m.net.net.B
+	for k, i := range m.net.class {
+		dst[k] = ws.y[0][i] - b[i]
+	}
+	m.pool.Put(ws)
 	return dst
+}
+
+// class is the argmax over the class nodes of y − b of item k of the block (ties to the
+// lower class node, as Network.Class).
+func (m *Model) class(ws *workspace, k int) int {
+	return m.net.Class(ws.y[k])
+}
+
+// one evaluates a single item with plan p and returns the workspace holding it (the
+// caller puts it back in the pool), panicking in the caller's goroutine on a non-finite
+// value.
+func (m *Model) one(p *plan, method string, item []float64) *workspace {
+	ws := m.pool.Get().(*workspace)
+	p.runOne(m.net, ws, item)
+	if ws.bad[0] {
+		m.pool.Put(ws)
+		panic(fmt.Sprintf("infer: %s: the input holds a NaN or ±Inf, or a pre-activation overflows (Model.Check reports this as an error)", method))
+	}
+	return ws
+}
+
+func checkLen(method, what string, v []float64, n int) {
+	if len(v) != n {
+		panic(fmt.Sprintf("infer: %s: %s has %d values, want %d", method, what, len(v), n))
+	}
 }
 
 // ClassName is the name of class c, or its number when the bundle has no names.
@@ -168,11 +211,40 @@ func (m *Model) ClassifyBatch(dst []int, items [][]float64) []int {
 		panic(fmt.Sprintf("infer: ClassifyBatch: dst has %d entries for %d items", len(dst), len(items)))
 	}
 	checkRows("ClassifyBatch", "item", items, m.NumData())
-	m.parallel(len(items), func(s *state, i int) {
-		m.net.Forward(s.x, s.y, items[i])
-		dst[i] = m.net.Class(s.y)
-	})
+	m.batch("ClassifyBatch", m.classify, items, results{classes: dst})
 	return dst
+}
+
+// ScoresBatch writes the class scores of items[i] into dst[i] (allocated when nil) as
+// Scores does, in blocks and across goroutines as ClassifyBatch. It panics unless every
+// item is NumData() long and dst is nil or holds as many rows of NumClasses() values.
+func (m *Model) ScoresBatch(dst, items [][]float64) [][]float64 {
+	m.need(format.KindClassifier)
+	if dst == nil {
+		dst = make([][]float64, len(items))
+		for i := range dst {
+			dst[i] = make([]float64, m.NumClasses())
+		}
+	}
+	if len(dst) != len(items) {
+		panic(fmt.Sprintf("infer: ScoresBatch: dst has %d rows for %d items", len(dst), len(items)))
+	}
+	checkRows("ScoresBatch", "item", items, m.NumData())
+	checkRows("ScoresBatch", "dst row", dst, m.NumClasses())
+	m.batch("ScoresBatch", m.classify, items, results{scores: dst})
+	return dst
+}
+
+// ArgMax is the class of a row of scores: the index of the largest, ties going to the
+// lower index (as Classify).
+func ArgMax(scores []float64) int {
+	best, arg := 0.0, -1
+	for k, s := range scores {
+		if arg < 0 || s > best {
+			best, arg = s, k
+		}
+	}
+	return arg
 }
 
 // checkRows panics unless every row has n values. The batch methods check their whole
@@ -186,31 +258,100 @@ func checkRows(method, what string, rows [][]float64, n int) {
 	}
 }
 
-// parallel runs fn for i in [0, n) on up to GOMAXPROCS goroutines, each with its own state.
-func (m *Model) parallel(n int, fn func(s *state, i int)) {
-	parts := min(runtime.GOMAXPROCS(0), n)
-	if parts <= 1 || n < 8 {
-		s := m.pool.Get().(*state)
-		for i := range n {
-			fn(s, i)
-		}
-		m.pool.Put(s)
-		return
+// parallelMin is the smallest batch that ClassifyBatch and DecodeBatch split across
+// goroutines; smaller ones run on the caller's goroutine.
+const parallelMin = 64
+
+// partsFor is the number of goroutines a batch of n items is split across.
+func partsFor(n int) int {
+	if n < parallelMin {
+		return 1
 	}
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*n/parts, (p+1)*n/parts
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := m.pool.Get().(*state)
-			for i := lo; i < hi; i++ {
-				fn(s, i)
+	return runtime.GOMAXPROCS(0)
+}
+
+// results is where batch writes: one of its fields is set.
+type results struct {
+	classes []int       // ClassifyBatch: the class of each item
+	scores  [][]float64 // ScoresBatch: the class scores of each item
+	images  [][]float64 // DecodeBatch: the data-node values of each code
+}
+
+// write stores the results of block items lo…hi-1 (block item k-lo is item k).
+func (m *Model) write(r results, ws *workspace, lo, hi int) {
+	for k := lo; k < hi; k++ {
+		switch {
+		case r.classes != nil:
+			r.classes[k] = m.class(ws, k-lo)
+		case r.scores != nil:
+			for c, i := range m.net.class {
+				r.scores[k][c] = ws.y[k-lo][i] - m.net.net.B[i]
 			}
-			m.pool.Put(s)
-		}()
+		case r.images != nil:
+			for c, i := range m.net.data {
+				r.images[k][c] = ws.x[k-lo][i]
+			}
+		}
 	}
-	wg.Wait()
+}
+
+// batch evaluates items with plan p in blocks and writes each block's results into r
+// (no function values here: they would make the blocks' rows escape to the heap). Batches of parallelMin items or more are
+// split across up to GOMAXPROCS goroutines. A non-finite value panics in the caller's
+// goroutine, naming the first such item, after all goroutines have finished.
+func (m *Model) batch(method string, p *plan, items [][]float64, r results) {
+	n := len(items)
+	bad := -1
+	parts := min(partsFor(n), (n+block-1)/block)
+	if parts <= 1 {
+		bad = m.part(p, items, r, 0, n)
+	} else {
+		first := make([]int, parts)
+		var wg sync.WaitGroup
+		for q := range parts {
+			// Parts start on a block boundary, so that every block but the last is full.
+			lo, hi := q*n/parts/block*block, (q+1)*n/parts/block*block
+			if q == parts-1 {
+				hi = n
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				first[q] = m.part(p, items, r, lo, hi)
+			}()
+		}
+		wg.Wait()
+		for _, f := range first {
+			if f >= 0 {
+				bad = f
+				break
+			}
+		}
+	}
+	if bad >= 0 {
+		panic(fmt.Sprintf("infer: %s: item %d holds a NaN or ±Inf, or a pre-activation overflows (Model.CheckBatch reports this as an error)", method, bad))
+	}
+}
+
+// part evaluates items lo…hi-1 on the calling goroutine and returns the first item that
+// met a non-finite value, or -1.
+func (m *Model) part(p *plan, items [][]float64, r results, lo, hi int) (bad int) {
+	bad = -1
+	ws := m.pool.Get().(*workspace)
+	for b := lo; b < hi; b += block {
+		e := min(b+block, hi)
+		var ins rows
+		ins.load(items[b:e])
+		p.run(m.net, ws, &ins)
+		for k := b; k < e; k++ {
+			if ws.bad[k-b] && bad < 0 {
+				bad = k
+			}
+		}
+		m.write(r, ws, b, e)
+	}
+	m.pool.Put(ws)
+	return bad
 }
 
 // Encode writes the code of a data item (the code-node values of its forward pass) into
@@ -221,11 +362,13 @@ func (m *Model) Encode(dst, item []float64) []float64 {
 		return m.nmf.Encode(dst, item)
 	}
 	m.need(format.KindAutoencoder, format.KindGenerator)
+	checkLen("Encode", "item", item, len(m.net.data))
 	dst = out(dst, len(m.net.code))
-	s := m.pool.Get().(*state)
-	m.net.Forward(s.x, s.y, item)
-	Gather(dst, s.x, m.net.code)
-	m.pool.Put(s)
+	ws := m.one(m.encode, "Encode", item)
+	for k, i := range m.net.code {
+		dst[k] = ws.x[0][i]
+	}
+	m.pool.Put(ws)
 	return dst
 }
 
@@ -238,11 +381,13 @@ func (m *Model) Decode(dst, code []float64) []float64 {
 		return m.nmf.Reconstruct(dst, code)
 	}
 	m.need(format.KindAutoencoder, format.KindGenerator)
+	checkLen("Decode", "code", code, len(m.net.code))
 	dst = out(dst, len(m.net.data))
-	s := m.pool.Get().(*state)
-	m.net.ForwardCode(s.x, s.y, code)
-	Gather(dst, s.x, m.net.data)
-	m.pool.Put(s)
+	ws := m.one(m.decode, "Decode", code)
+	for k, i := range m.net.data {
+		dst[k] = ws.x[0][i]
+	}
+	m.pool.Put(ws)
 	return dst
 }
 
@@ -254,11 +399,11 @@ func (m *Model) Reconstruct(dst, item []float64) []float64 {
 		return m.nmf.ReconstructItem(dst, item)
 	}
 	m.need(format.KindAutoencoder, format.KindGenerator)
+	checkLen("Reconstruct", "item", item, len(m.net.data))
 	dst = out(dst, len(m.net.data))
-	s := m.pool.Get().(*state)
-	m.net.Forward(s.x, s.y, item)
-	m.net.Output(dst, s.y, m.net.data)
-	m.pool.Put(s)
+	ws := m.one(m.reconstruct, "Reconstruct", item)
+	m.net.Output(dst, ws.y[0], m.net.data)
+	m.pool.Put(ws)
 	return dst
 }
 
@@ -286,9 +431,53 @@ func (m *Model) DecodeBatch(dst, codes [][]float64) [][]float64 {
 		}
 		return dst
 	}
-	m.parallel(len(codes), func(s *state, i int) {
-		m.net.ForwardCode(s.x, s.y, codes[i])
-		Gather(dst[i], s.x, m.net.data)
-	})
+	m.batch("DecodeBatch", m.decode, codes, results{images: dst})
 	return dst
+}
+
+// Check reports what is wrong with item as an input of Classify, Scores, Encode and
+// Reconstruct (or, for a model whose items are codes, see CheckCode): a wrong length, or a
+// NaN or ±Inf value. Those calls panic on such an item; a program that takes items from
+// outside checks them first and answers with the error.
+func (m *Model) Check(item []float64) error { return checkValues("item", item, m.NumData()) }
+
+// CheckCode is Check for a code given to Decode.
+func (m *Model) CheckCode(code []float64) error { return checkValues("code", code, m.NumCodes()) }
+
+// CheckBatch is Check for every item of a batch, naming the first bad one.
+func (m *Model) CheckBatch(items [][]float64) error {
+	for i, item := range items {
+		if err := m.Check(item); err != nil {
+			return fmt.Errorf("item %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// InputError describes an item or code that a model cannot evaluate.
+type InputError struct {
+	What  string // "item" or "code"
+	Len   int    // its length
+	Want  int    // the length the model takes
+	Index int    // the position of the first non-finite value, or -1
+	Value float64
+}
+
+func (e *InputError) Error() string {
+	if e.Index < 0 {
+		return fmt.Sprintf("infer: %s has %d values, want %d", e.What, e.Len, e.Want)
+	}
+	return fmt.Sprintf("infer: %s value %d is %v", e.What, e.Index, e.Value)
+}
+
+func checkValues(what string, v []float64, n int) error {
+	if len(v) != n {
+		return &InputError{What: what, Len: len(v), Want: n, Index: -1}
+	}
+	for i, x := range v {
+		if x-x != 0 {
+			return &InputError{What: what, Len: len(v), Want: n, Index: i, Value: x}
+		}
+	}
+	return nil
 }

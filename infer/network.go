@@ -82,8 +82,9 @@ func NewNetwork(n *format.Network) (*Network, error) {
 	}
 	for j := range n.Nodes {
 		lo, hi := count[j], count[j+1]
-		in := inEdges{lo: lo, n: hi - lo, dense: true}
+		in := inEdges{dense: true} // a node without in-edges: y = 0
 		if hi > lo {
+			in = inEdges{n: hi - lo, dense: true}
 			in.lo, in.w = src[lo], eid[lo]
 			for k := lo; k < hi; k++ {
 				if src[k] != src[lo]+k-lo || eid[k] != eid[lo]+k-lo {

@@ -207,6 +207,11 @@ func predictData(m *infer.Model, csvPath, idxImages, idxLabels, reftext string, 
 	if set.X.Cols != D {
 		return set.X, nil, fmt.Errorf("%s: items have %d values; the model %v takes %d", name, set.X.Cols, m.Kind(), D)
 	}
+	for k := range set.X.Rows {
+		if err := m.Check(set.X.Row(k)); err != nil {
+			return set.X, nil, fmt.Errorf("%s: item %d: %w", name, k+1, err)
+		}
+	}
 	if !classifier {
 		return set.X, nil, nil
 	}
@@ -263,12 +268,10 @@ func readIDXItems(path string) (dataset.Matrix, error) {
 const predictChunk = 1024
 
 // writeClasses writes each item's class, class name and scores, and returns the confusion
-// matrix when there are labels. Items are evaluated in chunks by ForwardBatch across
-// GOMAXPROCS goroutines; each row's class is infer's Class of its forward pass, so it
-// equals Model.Classify on the item.
+// matrix when there are labels. Items are evaluated in chunks by Model.ScoresBatch; each
+// row's class is infer.ArgMax of its scores, which is Model.Classify on the item.
 func writeClasses(w *bufio.Writer, m *infer.Model, x dataset.Matrix, labels []int) ([][]int, error) {
-	net := m.Network()
-	C, N := m.NumClasses(), net.NumNodes()
+	C := m.NumClasses()
 	names := m.Bundle().Network.ClassNames
 	head := []string{"class"}
 	if len(names) > 0 {
@@ -286,22 +289,25 @@ func writeClasses(w *bufio.Writer, m *infer.Model, x dataset.Matrix, labels []in
 		}
 	}
 	chunk := min(predictChunk, x.Rows)
-	xs, ys := make([]float64, chunk*N), make([]float64, chunk*N)
-	scores := make([]float64, C)
+	rows, scores := make([][]float64, chunk), make([][]float64, chunk)
+	for r := range scores {
+		scores[r] = make([]float64, C)
+	}
 	var line []byte
 	for lo := 0; lo < x.Rows; lo += chunk {
 		k := min(chunk, x.Rows-lo)
-		net.ForwardBatch(xs[:k*N], ys[:k*N], x.Data[lo*x.Cols:(lo+k)*x.Cols], 0)
 		for r := range k {
-			y := ys[r*N : (r+1)*N]
-			c := net.Class(y)
-			net.Scores(scores, y)
+			rows[r] = x.Row(lo + r)
+		}
+		m.ScoresBatch(scores[:k], rows[:k])
+		for r := range k {
+			c := infer.ArgMax(scores[r])
 			line = strconv.AppendInt(line[:0], int64(c), 10)
 			if len(names) > 0 {
 				line = append(line, ',')
 				line = append(line, csvName(m.ClassName(c))...)
 			}
-			for _, s := range scores {
+			for _, s := range scores[r] {
 				line = append(line, ',')
 				line = strconv.AppendFloat(line, s, 'g', -1, 64)
 			}

@@ -187,6 +187,8 @@ func TestPredictErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(ragged, []byte("1,0,1\n1,1\n"), 0o644))
 	badClass := filepath.Join(dir, "class.csv")
 	require.NoError(t, os.WriteFile(badClass, []byte("1,0,1,1\n1,1,1,5\n"), 0o644))
+	nan := filepath.Join(dir, "nan.csv")
+	require.NoError(t, os.WriteFile(nan, []byte("1,0,1\n1,NaN,0\n"), 0o644))
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -195,6 +197,7 @@ func TestPredictErrors(t *testing.T) {
 		{[]string{"-csv", wide}, 1, wide + ":2: row has 5 fields; the model takes 3 (or 4 with the class last)"},
 		{[]string{"-csv", ragged}, 1, ragged + ":2: row has 2 fields, want 3"},
 		{[]string{"-csv", badClass}, 1, badClass + ": item 2 has class 5; the model has classes 0..1"},
+		{[]string{"-csv", nan}, 1, nan + `:2: column 2: "NaN" is not a finite number`},
 		{[]string{"-csv", wide, "-encode"}, 2, "-encode is for autoencoders"},
 		{[]string{}, 2, "give exactly one of"},
 		{[]string{"-csv", wide, "-mnist", "5"}, 2, "give exactly one of"},

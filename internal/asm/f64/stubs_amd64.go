@@ -140,3 +140,78 @@ func vectorPart(n int) int {
 	}
 	return n &^ 3
 }
+
+//go:noescape
+func dots4x2AVX2(d *[8]float64, x0, x1, x2, x3, w0, w1 *float64, n4 int)
+
+// Dots4x2 sets d[2r+c] = x_r · w_c for four rows x and two rows w of len(w0) values.
+// See Dots4x2Go.
+func Dots4x2(d *[8]float64, x0, x1, x2, x3, w0, w1 []float64) {
+	n := len(w0)
+	checkRows(n, 1, dotsShort(x0, x1, x2, x3, w1, n))
+	n4 := n &^ 3
+	if !useAVX2 || n4 == 0 {
+		Dots4x2Go(d, x0, x1, x2, x3, w0, w1)
+		return
+	}
+	dots4x2AVX2(d, &x0[0], &x1[0], &x2[0], &x3[0], &w0[0], &w1[0], n4)
+	dotsTail(d, x0, x1, x2, x3, w0, w1, n4)
+}
+
+//go:noescape
+func dots1x4AVX2(d *[4]float64, x, w0, w1, w2, w3 *float64, n4 int)
+
+// Dots1x4 sets d[c] = x · w_c for one row x and four rows w of len(x) values. See
+// Dots1x4Go.
+func Dots1x4(d *[4]float64, x, w0, w1, w2, w3 []float64) {
+	n := len(x)
+	checkRows(n, 1, dotsShort(w0, w1, w2, w3, w3, n))
+	n4 := n &^ 3
+	if !useAVX2 || n4 == 0 {
+		Dots1x4Go(d, x, w0, w1, w2, w3)
+		return
+	}
+	dots1x4AVX2(d, &x[0], &w0[0], &w1[0], &w2[0], &w3[0], n4)
+	dots1Tail(d, x, w0, w1, w2, w3, n4)
+}
+
+//go:noescape
+func gather4AVX2(d *[4]float64, xt, w *float64, src, eid *int, n int)
+
+// Gather4 sets d[b] = Σ_k w[eid[k]]·xt[4·src[k]+b] for four interleaved items. See
+// Gather4Go. The assembly does not check the indices: callers pass src within xt's nodes
+// and eid within w (infer takes them from a validated network).
+func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
+	if !useAVX2 || len(src) == 0 || len(eid) < len(src) {
+		Gather4Go(d, xt, w, src, eid)
+		return
+	}
+	gather4AVX2(d, &xt[0], &w[0], &src[0], &eid[0], len(src))
+}
+
+//go:noescape
+func dots1x8AVX2(d *[8]float64, x *float64, w *[8]*float64, n4 int)
+
+// Dots1x8 sets d[c] = x · w[c] for one row x and eight rows w of len(x) values. See
+// Dots1x8Go.
+func Dots1x8(d *[8]float64, x []float64, w *[8][]float64) {
+	n := len(x)
+	checkRows(n, 1, dotsShort(w[0], w[1], w[2], w[3], w[4], n) || dotsShort(w[5], w[6], w[7], w[7], w[7], n))
+	n4 := n &^ 3
+	if !useAVX2 || n4 == 0 {
+		Dots1x8Go(d, x, w)
+		return
+	}
+	var p [8]*float64
+	for c := range p {
+		p[c] = &w[c][0]
+	}
+	dots1x8AVX2(d, &x[0], &p, n4)
+	var lo, hi [4]float64
+	copy(lo[:], d[:4])
+	copy(hi[:], d[4:])
+	dots1Tail(&lo, x, w[0], w[1], w[2], w[3], n4)
+	dots1Tail(&hi, x, w[4], w[5], w[6], w[7], n4)
+	copy(d[:4], lo[:])
+	copy(d[4:], hi[:])
+}

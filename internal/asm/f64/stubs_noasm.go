@@ -62,3 +62,30 @@ func StepFixed(ya, ba, v, y, b []float64, delta float64) {
 	checkRows(len(ya), 1, fixedShort(ya, ba, v, y, b))
 	StepFixedGo(ya, ba, v, y, b, delta)
 }
+
+// Dots4x2 sets d[2r+c] = x_r · w_c for four rows x and two rows w of len(w0) values.
+// See Dots4x2Go.
+func Dots4x2(d *[8]float64, x0, x1, x2, x3, w0, w1 []float64) {
+	checkRows(len(w0), 1, dotsShort(x0, x1, x2, x3, w1, len(w0)))
+	Dots4x2Go(d, x0, x1, x2, x3, w0, w1)
+}
+
+// Dots1x4 sets d[c] = x · w_c for one row x and four rows w of len(x) values. See
+// Dots1x4Go.
+func Dots1x4(d *[4]float64, x, w0, w1, w2, w3 []float64) {
+	checkRows(len(x), 1, dotsShort(w0, w1, w2, w3, w3, len(x)))
+	Dots1x4Go(d, x, w0, w1, w2, w3)
+}
+
+// Gather4 sets d[b] = Σ_k w[eid[k]]·xt[4·src[k]+b] for four interleaved items. See
+// Gather4Go.
+func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
+	Gather4Go(d, xt, w, src, eid)
+}
+
+// Dots1x8 sets d[c] = x · w[c] for one row x and eight rows w of len(x) values. See
+// Dots1x8Go.
+func Dots1x8(d *[8]float64, x []float64, w *[8][]float64) {
+	checkRows(len(x), 1, dotsShort(w[0], w[1], w[2], w[3], w[4], len(x)) || dotsShort(w[5], w[6], w[7], w[7], w[7], len(x)))
+	Dots1x8Go(d, x, w)
+}
