@@ -142,6 +142,12 @@ func (a *Autoencoder) Train(ctx context.Context, data dataset.Matrix) ([]AutoEpo
 	if N == 0 || D != a.Sizes[0] || len(data.Data) != N*D {
 		return nil, fmt.Errorf("train: %d×%d data for an autoencoder with %d data nodes", N, D, a.Sizes[0])
 	}
+	// Every rank of a distributed run (NetworkConfig.Reducer) must train on the same data
+	// with the same settings, from the same epoch.
+	if err := Agree(a.s.Reducer, settingHash(a.settingMap(), matrixHash(data.Data, N, D), float64(len(a.net.parts)),
+		float64(a.s.Epochs), float64(a.epoch), float64(graphHash(a.Graph)>>11))); err != nil {
+		return nil, err
+	}
 	l := newEpochLoop(N, a.s.DataBatch, a.s.Epochs)
 	l.epoch = a.epoch + 1
 	l.settings = Settings{Beta: a.s.Beta, Tol: a.s.Tol, MaxIter: a.s.IterPerBatch}

@@ -25,6 +25,10 @@ type FilterSettings struct {
 	Epochs       int     // 0 means 1
 	Seed         uint64
 	Workers      int // parallel parts of one iteration; 0 means GOMAXPROCS
+	// Reducer, if it joins several processes, gives this one its share of every batch's
+	// codes (reducer.go); the run then equals one process's with Workers·Size() parts.
+	// nil: one process.
+	Reducer Reducer
 
 	// Checkpoint, if set, receives the run's state after every epoch and, when Interrupt
 	// stopped the run, at the stop (to save it); an error from it stops the run.
@@ -137,7 +141,7 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 	// The allowance is a count per batch: fpa times the batch's expected number of fakes.
 	count := int(math.Round(s.FPA * float64(batch) * float64(nf) / float64(N)))
 	net, err := NewNetwork(g, NetworkConfig{Omega: s.Omega, Upsilon: s.Upsilon,
-		Class: ClassRule{Margin: s.Margin, Mode: ClassFalsePositive, Count: count}, Workers: s.Workers}, rng)
+		Class: ClassRule{Margin: s.Margin, Mode: ClassFalsePositive, Count: count}, Workers: s.Workers, Reducer: s.Reducer}, rng)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -161,6 +165,10 @@ func TrainFilter(ctx context.Context, genuine, fake []float64, C int, s FilterSe
 			"test_codes": float64(codeHash(s.TestGenuine, s.TestFake, C) >> 11)} // exact in a float64
 		hash = codeHash(genuine, fake, C)
 	)
+	// Every rank of a distributed run must train on the same codes with the same settings.
+	if err := Agree(s.Reducer, settingHash(setting, hash, float64(len(net.parts)), float64(s.Epochs), float64(ng), float64(nf))); err != nil {
+		return nil, nil, err
+	}
 	model := net.Classifier()
 	start := time.Now()
 	l := newEpochLoop(N, batch, s.Epochs)

@@ -304,3 +304,133 @@ func TestAutoencoderShardedMatchesOneProcess(t *testing.T) {
 		})
 	}
 }
+
+// Autoencoder.Train over 2 and 3 ranks of one worker each (data and iDE code items,
+// zigmoid, 2 epochs of two batches, a checkpoint after the first epoch resumed on another
+// number of ranks) gives the one-process result with 2 and 3 workers: the same weights,
+// biases, epoch figures (but the wall time) and work.
+func TestAutoencoderTrainShardedMatchesOneProcess(t *testing.T) {
+	g := mustAutoencoder(t, 2, 6, 4, 2, 4)
+	d, _ := autoBatch(g, 40, 0, 3)
+	data := dataset.Matrix{Rows: 40, Cols: 6, Data: d}
+	type result struct {
+		w, b []float64
+		hist []AutoEpochStats
+		work int64
+	}
+	run := func(workers int, red Reducer, epochs int, from *AutoencoderCheckpoint) (result, *AutoencoderCheckpoint, error) {
+		a, err := NewAutoencoder(AutoencoderSettings{Sizes: []int{6, 4, 2, 4}, Code: 2,
+			NetworkConfig: NetworkConfig{Omega: 2, Activation: Zigmoid{Delta: 0.4}, Workers: workers, Reducer: red},
+			Beta:          1, IterPerBatch: 15, DataBatch: 20, CodeBatch: 5, Epochs: epochs, Seed: 4})
+		if err != nil {
+			return result{}, nil, err
+		}
+		defer a.Close()
+		if from != nil {
+			if err := a.Restore(from); err != nil {
+				return result{}, nil, err
+			}
+		}
+		if _, err := a.Train(context.Background(), data); err != nil {
+			return result{}, nil, err
+		}
+		hist := append([]AutoEpochStats(nil), a.History()...)
+		for i := range hist {
+			hist[i].Seconds = 0
+		}
+		c := a.Checkpoint()
+		c.Seconds = 0
+		for i := range c.History {
+			c.History[i].Seconds = 0
+		}
+		return result{append([]float64(nil), a.net.wA...), append([]float64(nil), a.net.bB...), hist, a.Work()}, c, nil
+	}
+	for _, ranks := range []int{2, 3} {
+		want, _, err := run(ranks, nil, 2, nil)
+		require.NoError(t, err)
+		got := make([]result, ranks)
+		ck := make([]*AutoencoderCheckpoint, ranks)
+		errs := make([]error, ranks)
+		onRanks(ranks, func(r int, red Reducer) { got[r], ck[r], errs[r] = run(1, red, 2, nil) })
+		for r := range ranks {
+			require.NoError(t, errs[r])
+			require.Equal(t, want, got[r], "%d ranks, rank %d", ranks, r)
+		}
+		// Epoch 1 on `ranks` ranks, epoch 2 in one process with as many workers.
+		onRanks(ranks, func(r int, red Reducer) { _, ck[r], errs[r] = run(1, red, 1, nil) })
+		require.NoError(t, errs[0])
+		resumed, _, err := run(ranks, nil, 2, ck[0])
+		require.NoError(t, err)
+		require.Equal(t, want.w, resumed.w, "%d ranks, then resumed in one process", ranks)
+		require.Equal(t, want.b, resumed.b)
+	}
+	// Ranks with other data refuse, all of them.
+	errs := make([]error, 2)
+	onRanks(2, func(r int, red Reducer) {
+		a, err := NewAutoencoder(AutoencoderSettings{Sizes: []int{6, 4, 2, 4}, Code: 2,
+			NetworkConfig: NetworkConfig{Workers: 1, Reducer: red}, IterPerBatch: 3, DataBatch: 20, Seed: 4})
+		require.NoError(t, err)
+		defer a.Close()
+		dr := append([]float64(nil), d...)
+		dr[0] += float64(r)
+		_, errs[r] = a.Train(context.Background(), dataset.Matrix{Rows: 40, Cols: 6, Data: dr})
+	})
+	for _, err := range errs {
+		require.ErrorIs(t, err, ErrSettings)
+	}
+}
+
+// TrainFilter over 2 and 3 ranks of one worker each (false-positive allowance, batches of
+// 25 codes with a partial tile, 2 epochs, held-out codes) gives the one-process result with
+// 2 and 3 workers: the same classifier and epoch figures (but the wall time) and
+// checkpoints; a checkpoint of the ranks resumes in one process with the unbroken result.
+func TestTrainFilterShardedMatchesOneProcess(t *testing.T) {
+	rng := NewRand(8)
+	const C = 3
+	codes := make([]float64, 150*C)
+	for i := range codes {
+		codes[i] = rng.Float64()
+	}
+	genuine, fake := codes[:50*C], codes[50*C:]
+	run := func(workers int, red Reducer, epochs int, from *FilterCheckpoint) (*Classifier, []FilterEpoch, []*FilterCheckpoint, error) {
+		var ck []*FilterCheckpoint
+		s := FilterSettings{Hidden: []int{5, 4}, FPA: 0.25, IterPerBatch: 12, BatchSize: 25, Epochs: epochs, Seed: 6,
+			Workers: workers, Reducer: red, TestGenuine: genuine[:10*C], TestFake: fake[:20*C], Resume: from,
+			Checkpoint: func(c *FilterCheckpoint) error { ck = append(ck, c); return nil }}
+		m, fe, err := TrainFilter(context.Background(), genuine, fake, C, s)
+		for i := range fe {
+			fe[i].Seconds = 0
+		}
+		for _, c := range ck {
+			c.Seconds = 0
+			for i := range c.History {
+				c.History[i].Seconds = 0
+			}
+		}
+		return m, fe, ck, err
+	}
+	for _, ranks := range []int{2, 3} {
+		wm, wfe, wck, err := run(ranks, nil, 2, nil)
+		require.NoError(t, err)
+		type res struct {
+			m   *Classifier
+			fe  []FilterEpoch
+			ck  []*FilterCheckpoint
+			err error
+		}
+		got := make([]res, ranks)
+		onRanks(ranks, func(r int, red Reducer) {
+			m, fe, ck, err := run(1, red, 2, nil)
+			got[r] = res{m, fe, ck, err}
+		})
+		for r := range ranks {
+			require.NoError(t, got[r].err)
+			require.Equal(t, wm, got[r].m, "%d ranks, rank %d", ranks, r)
+			require.Equal(t, wfe, got[r].fe, "%d ranks, rank %d", ranks, r)
+			require.Equal(t, wck, got[r].ck, "%d ranks, rank %d checkpoints", ranks, r)
+		}
+		rm, _, _, err := run(ranks, nil, 2, got[0].ck[0])
+		require.NoError(t, err)
+		require.Equal(t, wm, rm, "%d ranks' checkpoint resumed in one process", ranks)
+	}
+}
