@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The MPI test of lwl (issue 24): builds lwl-train with -tags mpi, runs a small classifier
-# and NMF problem under `mpirun -np 1`, `-np 2` and `-np 3 --oversubscribe` on localhost, and
+# and NMF problem under `mpirun -np 1`, `-np 2` and `-np 3 --oversubscribe` on localhost (and
+# a small generative run, autoencoder and filter, and a filter retraining on 2 and 3), and
 # compares every output with the one-process run of the default build with as many parallel
 # parts (-workers ranks × workers): the classifier's checkpoint bit for bit (float64 weights
 # and biases; the bundle holds float32), its bundle byte for byte, the NMF's features and
-# codes CSVs (shortest exact decimals) and bundle. Then the bad input: ranks started with
+# codes CSVs (shortest exact decimals) and bundle, the generator bundles. Then the bad input: ranks started with
 # different command lines, a command that does not run on several ranks, and a rank that
 # dies must end the job with an error (never hang). Skips, with a message, without mpirun.
 # .ci/run calls it; run it alone with scripts/mpi-test.sh.
@@ -52,6 +53,21 @@ for np in 1 2 3; do
     echo "   $np ranks × $w workers = the one-process run with $parts workers (classify, nmf exact and online)"
   done
 done
+# The generative command (autoencoder with iDE codes, then its filter) and the filter
+# retrained on its bundle, on 2 and 3 ranks of one worker: the bundles equal the
+# one-process runs' with 2 and 3 workers (float32 parameters; the float64 iterates are
+# compared bit for bit by go test ./train -run Sharded).
+gen=(generative -items 60 -test-items 20 -epochs 1 -hidden 12 -codes 4 -filter-epochs 1 -filter-iter 10 -filter-batch 60)
+filt=(filter -epochs 1 -iter 10 -batch 50 -test-items 20)
+for np in 2 3; do
+  ./lwl-train "${gen[@]}" -workers $np -o "g1-$np/gen.lwlb" >/dev/null 2>&1
+  mpi -np $np ./lwl-train-mpi "${gen[@]}" -workers 1 -o "g$np/gen.lwlb" >"g$np.log" 2>&1
+  ./mpicmp "g1-$np/gen.lwlb" "g$np/gen.lwlb"
+  ./lwl-train "${filt[@]}" -generator "g1-$np/gen.lwlb" -workers $np -o "f1-$np/gen.lwlb" >/dev/null 2>&1
+  mpi -np $np ./lwl-train-mpi "${filt[@]}" -generator "g1-$np/gen.lwlb" -workers 1 -o "f$np/gen.lwlb" >"f$np.log" 2>&1
+  ./mpicmp "f1-$np/gen.lwlb" "f$np/gen.lwlb"
+  echo "   $np ranks × 1 worker = the one-process run with $np workers (generative, filter)"
+done
 # Progress and results come from rank 0 only: one table, not one per rank.
 [ "$(grep -c '^train_err' c3-1.log)" = 1 ] || { echo "classify under 3 ranks printed $(grep -c '^train_err' c3-1.log) results"; exit 1; }
 # The checkpoint of a 2-rank run resumes in one process (and the other way round) with the
@@ -77,8 +93,8 @@ expect_fail() { # what, pattern, command...
 }
 expect_fail "different command lines" "different command lines" \
   timeout 60 mpirun --oversubscribe -np 1 ./lwl-train-mpi "${classify[@]}" -seed 1 -out bad : -np 1 ./lwl-train-mpi "${classify[@]}" -seed 2 -out bad
-expect_fail "generative on 2 ranks" "generative does not run on several MPI ranks" \
-  mpi -np 2 ./lwl-train-mpi generative -out bad
+expect_fail "repro on 2 ranks" "repro does not run on several MPI ranks" \
+  mpi -np 2 ./lwl-train-mpi repro ledm -m 3 -runs 1
 # Rank 1 is killed two seconds into a long run: mpirun must end rank 0 too.
 expect_fail "a rank killed mid-run" "exited on signal\|killed\|Killed" \
   timeout 60 mpirun --oversubscribe -np 1 ./lwl-train-mpi "${classify[@]}" -epochs 400 -out bad : \

@@ -72,10 +72,11 @@ type filterConfig struct {
 }
 
 // settings are the train.FilterSettings of a run on codes, seeded as the generative
-// command seeds its filter stage.
+// command seeds its filter stage; under mpirun (-tags mpi) the codes of every batch are
+// split over the ranks (reducer, dist.go).
 func (f filterConfig) settings(codes filterCodes, seed uint64) train.FilterSettings {
 	return train.FilterSettings{Hidden: []int{50, 50, 50}, FPA: f.fpa, IterPerBatch: f.iter, BatchSize: f.batch,
-		Epochs: f.epochs, Seed: seed + 2, Workers: f.workers, TestGenuine: codes.TestGenuine, TestFake: codes.TestFake}
+		Epochs: f.epochs, Seed: seed + 2, Workers: f.workers, Reducer: reducer, TestGenuine: codes.TestGenuine, TestFake: codes.TestFake}
 }
 
 // hyper records the filter's hyperparameters in a bundle's provenance.
@@ -363,6 +364,9 @@ resumes; it writes no bundle. -epochs larger than the checkpoint's extends a fin
 	var saved *train.FilterCheckpoint // the last checkpoint written
 	s.Checkpoint = func(c *train.FilterCheckpoint) error {
 		saved = c
+		if !leader() { // rank 0 of an MPI run writes it
+			return nil
+		}
 		return c.WriteFile(*ckptPath)
 	}
 	var bar *progress.Bar
@@ -442,6 +446,9 @@ resumes; it writes no bundle. -epochs larger than the checkpoint's extends a fin
 		note = p.Notes + "; " + note
 	}
 	p.Notes = note
+	if !leader() { // rank 0 of an MPI run writes the bundle and the figures
+		return nil
+	}
 	if err := format.Save(*out, nb); err != nil {
 		return err
 	}

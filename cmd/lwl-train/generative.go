@@ -68,6 +68,7 @@ apply. The bundle stores such a graph in the general edge-list form.
 	ckpt := fs.String("checkpoint", "", "autoencoder checkpoint file (default OUT.ckpt)")
 	resume := fs.Bool("resume", false, "go on from the checkpoint if it exists")
 	figDir := fs.String("figures", "", "directory for the PNG figures 20–23 (none if empty)")
+	workers := fs.Int("workers", 0, "parallel parts of each RRR iteration of the autoencoder and the filter (0: one per core)")
 	netPath := fs.String("net", "", "autoencoder graph from a reference autonet net file instead of 784→H→C→H")
 	if err := fs.parseNoArgs(args); err != nil {
 		return err
@@ -79,6 +80,10 @@ apply. The bundle stores such a graph in the general edge-list form.
 	if *out == "" {
 		return &usageError{"-o is required"}
 	}
+	if *workers < 0 {
+		return &usageError{"-workers must not be negative"}
+	}
+	fc.workers = *workers
 	if *items < 1 || *testItems < 1 || *epochs < 1 || *hidden < 1 || *codes < 1 || fc.epochs < 1 || fc.iter < 1 || fc.fpa < 0 || fc.fpa > 1 {
 		return &usageError{"-items, -test-items, -epochs, -hidden, -codes, -filter-epochs and -filter-iter must be positive and -fpa in [0, 1]"}
 	}
@@ -107,8 +112,9 @@ apply. The bundle stores such a graph in the general edge-list form.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	a, err = train.NewAutoencoder(train.AutoencoderSettings{Sizes: []int{784, *hidden, *codes, *hidden}, Code: 2, Graph: graph,
-		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: *zdelta}},
-		Beta:          1, IterPerBatch: 50, DataBatch: 200, CodeBatch: 20, Epochs: *epochs, Seed: *seed,
+		NetworkConfig: train.NetworkConfig{Omega: 10, Activation: train.Zigmoid{Delta: *zdelta},
+			Workers: *workers, Reducer: reducer},
+		Beta: 1, IterPerBatch: 50, DataBatch: 200, CodeBatch: 20, Epochs: *epochs, Seed: *seed,
 		OnBatch: func(done, total int) {
 			if bar == nil {
 				bar = progress.New(stderr, "autoencoder batches", total, 0)
@@ -119,6 +125,9 @@ apply. The bundle stores such a graph in the general edge-list form.
 			bar.Add(0, fmt.Sprintf("epoch %d data_err %.4f", s.Epoch, s.DataErr))
 			fmt.Fprintf(stderr, "autoencoder epoch %d/%d: data_err %.4f code_err %.4f  RRR_err %.4g→%.4g  %.1f GWMs  %.0fs\n",
 				s.Epoch, *epochs, s.DataErr, s.CodeErr, s.ErrStart, s.ErrStop, s.GWMs, s.Seconds)
+			if !leader() { // rank 0 of an MPI run writes it
+				return
+			}
 			if err := a.Checkpoint().WriteFile(*ckpt); err != nil {
 				ckptErr = fmt.Errorf("checkpoint: %w", err)
 				cancel()
@@ -215,6 +224,9 @@ apply. The bundle stores such a graph in the general edge-list form.
 	fc.hyper(b.Provenance.Hyper)
 	if graph != nil {
 		delete(b.Provenance.Hyper, "hidden") // the net file gives the layers (Notes)
+	}
+	if !leader() { // rank 0 of an MPI run writes the bundle and the figures
+		return nil
 	}
 	if err := format.Save(*out, b); err != nil {
 		return err

@@ -18,7 +18,7 @@ import (
 
 // distCommands are the commands that split their training over the ranks of an MPI run;
 // every other command refuses to run on more than one rank.
-var distCommands = map[string]bool{"classify": true, "nmf": true}
+var distCommands = map[string]bool{"classify": true, "filter": true, "generative": true, "nmf": true}
 
 // world is MPI_COMM_WORLD of a run built with -tags mpi (also outside mpirun: one rank).
 var world *mpi.World

@@ -1,6 +1,7 @@
 // Command mpicmp reports whether two outputs of lwl-train are the same once their
 // wall-clock fields are set equal (they differ between any two runs): two model bundles
-// (.lwlb; the creation time and the "seconds" metric set equal, then compared byte for
+// (.lwlb; the creation time and the wall-clock metrics, "seconds" and those named
+// "…_seconds", set equal, then compared byte for
 // byte) or two classifier checkpoints (-checkpoint; the seconds of the run and of its
 // epochs set equal, then every field compared, the float64 weights and biases bit for
 // bit). A bundle stores float32 parameters, so only the checkpoint shows that two runs
@@ -55,8 +56,10 @@ func bundles(a, b string) (bool, string, error) {
 			return false, "", err
 		}
 		bd.Provenance.Created = time.Time{}
-		if _, ok := bd.Provenance.Metrics["seconds"]; ok {
-			bd.Provenance.Metrics["seconds"] = 0
+		for k := range bd.Provenance.Metrics { // "seconds", "autoencoder_seconds", "filter_seconds"
+			if strings.HasSuffix(k, "seconds") {
+				bd.Provenance.Metrics[k] = 0
+			}
 		}
 		if enc[i], err = format.Marshal(bd); err != nil {
 			return false, "", fmt.Errorf("%s: %v", p, err)
