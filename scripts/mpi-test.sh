@@ -5,9 +5,9 @@
 # compares every output with the one-process run of the default build with as many parallel
 # parts (-workers ranks × workers): the classifier's checkpoint bit for bit (float64 weights
 # and biases; the bundle holds float32), its bundle byte for byte, the NMF's features and
-# codes CSVs (shortest exact decimals) and bundle, the generator bundles. Then the bad input: ranks started with
-# different command lines, a command that does not run on several ranks, and a rank that
-# dies must end the job with an error (never hang). Skips, with a message, without mpirun.
+# codes CSVs (shortest exact decimals) and bundle, the generator bundles. Then the bad
+# input: ranks started with different command lines, a command that does not run on several
+# ranks, and a rank that dies must end the job with an error (never hang). Skips, with a message, without mpirun.
 # .ci/run calls it; run it alone with scripts/mpi-test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
