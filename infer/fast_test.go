@@ -162,10 +162,17 @@ func TestShippedBundles(t *testing.T) {
 	}
 }
 
-// TestBatchEqualsSingle: in a network of dense layers one item gets bit for bit the same
-// scores alone (Dots1x4) as in a block of four (Dots4x2).
+// TestBatchEqualsSingle: one item gets bit for bit the same scores alone (Dots1x8,
+// Dots1x4, Gather1) as in a block of four (Dots4x2, Gather4), in dense and weight-tied
+// networks.
 func TestBatchEqualsSingle(t *testing.T) {
-	m, err := Load("../testdata/mnist-classifier.lwlb")
+	for _, name := range []string{"mnist-classifier.lwlb", "mnist-conv-classifier.lwlb"} {
+		t.Run(name, func(t *testing.T) { batchEqualsSingle(t, name) })
+	}
+}
+
+func batchEqualsSingle(t *testing.T, name string) {
+	m, err := Load("../testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

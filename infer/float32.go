@@ -26,6 +26,7 @@ type Model32 struct {
 
 type workspace32 struct {
 	x, y [block][]float32
+	xt   []float32 // x of the block interleaved, node i of item b at xt[4i+b], for Gather4
 	bad  [block]bool
 	d    [8]float32
 }
@@ -48,6 +49,7 @@ func (m *Model) Float32() *Model32 {
 			for b := range block {
 				ws.x[b], ws.y[b] = make([]float32, n.Nodes), make([]float32, n.Nodes)
 			}
+			ws.xt = make([]float32, block*n.Nodes)
 			return ws
 		}
 		m.f32 = f
@@ -65,6 +67,7 @@ func (f *Model32) run(ws *workspace32, ins *rows32) {
 		for b := range block {
 			for k, i := range p.start {
 				ws.x[b][i] = ins[b][k]
+				ws.xt[block*i+b] = ins[b][k]
 			}
 		}
 	}
@@ -89,21 +92,13 @@ func (f *Model32) run(ws *workspace32, ins *rows32) {
 			}
 			continue
 		}
-		x0, x1, x2, x3 := ws.x[0], ws.x[1], ws.x[2], ws.x[3]
+		var d [block]float32
 		for _, j := range s.nodes {
 			in := e.ins[j]
-			var s0, s1, s2, s3 float32
-			for k := in.lo; k < in.lo+in.n; k++ {
-				i, wk := e.src[k], f.w[e.eid[k]]
-				s0 += x0[i] * wk
-				s1 += x1[i] * wk
-				s2 += x2[i] * wk
-				s3 += x3[i] * wk
+			f32.Gather4(&d, ws.xt, f.w, e.src[in.lo:in.lo+in.n], e.eid[in.lo:in.lo+in.n])
+			for b := range block {
+				f.set(ws, b, j, d[b])
 			}
-			f.set(ws, 0, j, s0)
-			f.set(ws, 1, j, s1)
-			f.set(ws, 2, j, s2)
-			f.set(ws, 3, j, s3)
 		}
 	}
 }
@@ -115,7 +110,9 @@ func (f *Model32) set(ws *workspace32, b, j int, s float32) {
 	if y-y != 0 {
 		ws.bad[b] = true
 	}
-	ws.x[b][j] = float32(Activate(e.act[j], float64(y-f.b[j]), e.delta[j]))
+	v := float32(Activate(e.act[j], float64(y-f.b[j]), e.delta[j]))
+	ws.x[b][j] = v
+	ws.xt[block*j+b] = v
 }
 
 func (f *Model32) class(ws *workspace32, b int) int {

@@ -279,8 +279,9 @@ func (p *plan) set(e *Network, ws *workspace, b, j int, s float64, bias []float6
 }
 
 // runOne evaluates one item into item 0 of ws: the dense steps take eight nodes per
-// f64.Dots1x8 call (four per Dots1x4 for the rest), whose sums equal those of Dots4x2, so an item gets the same values
-// alone as in a batch.
+// f64.Dots1x8 call (four per Dots1x4 for the rest), whose sums equal those of Dots4x2, and
+// the gathered steps f64.Gather1, one lane of Gather4, so an item gets the same values alone
+// as in a batch.
 func (p *plan) runOne(e *Network, ws *workspace, item []float64) {
 	ws.bad = [block]bool{}
 	x := ws.x[0]
@@ -302,11 +303,7 @@ func (p *plan) evalOne(e *Network, ws *workspace, item []float64, steps []step, 
 		if !s.dense {
 			for _, j := range s.nodes {
 				in := e.ins[j]
-				var sum float64
-				for k := in.lo; k < in.lo+in.n; k++ {
-					sum += x[e.src[k]] * w[e.eid[k]]
-				}
-				p.set(e, ws, 0, j, sum, bias, activate)
+				p.set(e, ws, 0, j, f64.Gather1(x, w, e.src[in.lo:in.lo+in.n], e.eid[in.lo:in.lo+in.n]), bias, activate)
 			}
 			continue
 		}

@@ -42,3 +42,32 @@ func dotsTail(d *[8]float32, x0, x1, x2, x3, w0, w1 []float32, n8 int) {
 func short(x0, x1, x2, x3, w1 []float32, n int) bool {
 	return len(x0) < n || len(x1) < n || len(x2) < n || len(x3) < n || len(w1) < n
 }
+
+// Gather4Go is the specification of Gather4: the gathered dot products of four items side
+// by side, as f64.Gather4Go in float32. xt holds the items' node values interleaved (node i
+// of item b at xt[4i+b]); for the n in-edges k of one node, d[b] = Σ_k w[eid[k]]·xt[4·src[k]+b],
+// edge k of the first n &^ 3 in partial sum k mod 4, the rest in partial sum 0, combined as
+// (s0+s1)+(s2+s3). It is the kernel of weight-tied layers in Model32.
+func Gather4Go(d *[4]float32, xt, w []float32, src, eid []int) {
+	n := len(src)
+	eid = eid[:n]
+	var s [4][4]float32
+	n4 := n &^ 3
+	for k := 0; k < n4; k += 4 {
+		for l := range 4 {
+			wk, x := w[eid[k+l]], xt[4*src[k+l]:4*src[k+l]+4]
+			for b := range 4 {
+				s[l][b] += wk * x[b]
+			}
+		}
+	}
+	for k := n4; k < n; k++ {
+		wk, x := w[eid[k]], xt[4*src[k]:4*src[k]+4]
+		for b := range 4 {
+			s[0][b] += wk * x[b]
+		}
+	}
+	for b := range 4 {
+		d[b] = (s[0][b] + s[1][b]) + (s[2][b] + s[3][b])
+	}
+}

@@ -108,3 +108,65 @@ reduce:
 	VMOVSD       X6, 24(DI)
 	VZEROUPPER
 	RET
+
+// func gather4AVX2(d *[4]float32, xt, w *float32, src, eid *int, n int)
+// f64's gather4AVX2 in float32: the four items of a node are one 128-bit row of xt.
+TEXT ·gather4AVX2(SB), NOSPLIT, $0-48
+	MOVQ   d+0(FP), DI
+	MOVQ   xt+8(FP), R8
+	MOVQ   w+16(FP), R9
+	MOVQ   src+24(FP), R10
+	MOVQ   eid+32(FP), R11
+	MOVQ   n+40(FP), CX
+	MOVQ   CX, DX
+	ANDQ   $-4, DX
+	XORQ   AX, AX
+	VXORPS X0, X0, X0
+	VXORPS X1, X1, X1
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	CMPQ   DX, $0
+	JEQ    gtail
+
+gloop:
+	MOVQ         (R10)(AX*8), R12
+	MOVQ         (R11)(AX*8), R13
+	SHLQ         $4, R12
+	VBROADCASTSS (R9)(R13*4), X4
+	VFMADD231PS  (R8)(R12*1), X4, X0
+	MOVQ         8(R10)(AX*8), R12
+	MOVQ         8(R11)(AX*8), R13
+	SHLQ         $4, R12
+	VBROADCASTSS (R9)(R13*4), X5
+	VFMADD231PS  (R8)(R12*1), X5, X1
+	MOVQ         16(R10)(AX*8), R12
+	MOVQ         16(R11)(AX*8), R13
+	SHLQ         $4, R12
+	VBROADCASTSS (R9)(R13*4), X6
+	VFMADD231PS  (R8)(R12*1), X6, X2
+	MOVQ         24(R10)(AX*8), R12
+	MOVQ         24(R11)(AX*8), R13
+	SHLQ         $4, R12
+	VBROADCASTSS (R9)(R13*4), X7
+	VFMADD231PS  (R8)(R12*1), X7, X3
+	ADDQ         $4, AX
+	CMPQ         AX, DX
+	JLT          gloop
+
+gtail:
+	CMPQ         AX, CX
+	JGE          gdone
+	MOVQ         (R10)(AX*8), R12
+	MOVQ         (R11)(AX*8), R13
+	SHLQ         $4, R12
+	VBROADCASTSS (R9)(R13*4), X4
+	VFMADD231PS  (R8)(R12*1), X4, X0
+	INCQ         AX
+	JMP          gtail
+
+gdone:
+	VADDPS  X1, X0, X0
+	VADDPS  X3, X2, X2
+	VADDPS  X2, X0, X0
+	VMOVUPS X0, (DI)
+	RET

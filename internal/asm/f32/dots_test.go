@@ -72,3 +72,32 @@ func TestDots4x2MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestGather4 checks the kernel and its Go twin against the float64 sums, to float32
+// rounding, for every tail length.
+func TestGather4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 25, 26, 200} {
+		nodes := 300
+		xt, w := row(rng, 4*nodes), row(rng, 500)
+		src, eid := make([]int, n), make([]int, n)
+		for k := range src {
+			src[k], eid[k] = rng.IntN(nodes), rng.IntN(len(w))
+		}
+		var got, twin [4]float32
+		Gather4(&got, xt, w, src, eid)
+		Gather4Go(&twin, xt, w, src, eid)
+		for b := range 4 {
+			var want, scale float64
+			for k := range src {
+				p := float64(w[eid[k]]) * float64(xt[4*src[k]+b])
+				want += p
+				scale += math.Abs(p)
+			}
+			tol := 4e-7 * (scale + 1e-30)
+			if math.Abs(float64(got[b])-want) > tol || math.Abs(float64(twin[b])-want) > tol {
+				t.Errorf("n=%d: item %d: %v, Go twin %v, float64 %v", n, b, got[b], twin[b], want)
+			}
+		}
+	}
+}

@@ -28,3 +28,17 @@ func Dots4x2(d *[8]float32, x0, x1, x2, x3, w0, w1 []float32) {
 	dots4x2AVX2(d, &x0[0], &x1[0], &x2[0], &x3[0], &w0[0], &w1[0], n8)
 	dotsTail(d, x0, x1, x2, x3, w0, w1, n8)
 }
+
+//go:noescape
+func gather4AVX2(d *[4]float32, xt, w *float32, src, eid *int, n int)
+
+// Gather4 sets d[b] = Σ_k w[eid[k]]·xt[4·src[k]+b] for four interleaved items. See
+// Gather4Go. The assembly does not check the indices: callers pass src within xt's nodes
+// and eid within w (infer takes them from a validated network).
+func Gather4(d *[4]float32, xt, w []float32, src, eid []int) {
+	if !useAVX2 || len(src) == 0 || len(eid) < len(src) {
+		Gather4Go(d, xt, w, src, eid)
+		return
+	}
+	gather4AVX2(d, &xt[0], &w[0], &src[0], &eid[0], len(src))
+}

@@ -14,3 +14,7 @@ func Dots4x2(d *[8]float32, x0, x1, x2, x3, w0, w1 []float32) {
 	}
 	Dots4x2Go(d, x0, x1, x2, x3, w0, w1)
 }
+
+// Gather4 sets d[b] = Σ_k w[eid[k]]·xt[4·src[k]+b] for four interleaved items. See
+// Gather4Go.
+func Gather4(d *[4]float32, xt, w []float32, src, eid []int) { Gather4Go(d, xt, w, src, eid) }

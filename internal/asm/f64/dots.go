@@ -109,3 +109,24 @@ func Dots1x8Go(d *[8]float64, x []float64, w *[8][]float64) {
 	copy(d[:4], lo[:])
 	copy(d[4:], hi[:])
 }
+
+// Gather1Go is the specification of Gather1: one item's gathered dot product
+// Σ_k w[eid[k]]·x[src[k]], summed in the order of one lane of Gather4Go (edge k of the first
+// n &^ 3 in partial sum k mod 4, the rest in partial sum 0, combined as (s0+s1)+(s2+s3)), so
+// that an item gets alone the sums it gets in a block of four. It is the kernel of
+// single-item inference through weight-tied layers.
+func Gather1Go(x, w []float64, src, eid []int) float64 {
+	n := len(src)
+	eid = eid[:n]
+	var s [4]float64
+	n4 := n &^ 3
+	for k := 0; k < n4; k += 4 {
+		for l := range 4 {
+			s[l] += w[eid[k+l]] * x[src[k+l]]
+		}
+	}
+	for k := n4; k < n; k++ {
+		s[0] += w[eid[k]] * x[src[k]]
+	}
+	return (s[0] + s[1]) + (s[2] + s[3])
+}

@@ -269,3 +269,60 @@ loop8:
 	VMOVUPD      X6, 48(DI)
 	VZEROUPPER
 	RET
+
+// func gather1AVX2(x, w *float64, src, eid *int, n int) float64
+// One lane of gather4AVX2: four scalar FMA chains over the edges, edge k in chain k mod 4
+// (the tail in chain 0), combined as (s0+s1)+(s2+s3).
+TEXT ·gather1AVX2(SB), NOSPLIT, $0-48
+	MOVQ   x+0(FP), R8
+	MOVQ   w+8(FP), R9
+	MOVQ   src+16(FP), R10
+	MOVQ   eid+24(FP), R11
+	MOVQ   n+32(FP), CX
+	MOVQ   CX, DX
+	ANDQ   $-4, DX
+	XORQ   AX, AX
+	VXORPD X0, X0, X0
+	VXORPD X1, X1, X1
+	VXORPD X2, X2, X2
+	VXORPD X3, X3, X3
+	CMPQ   DX, $0
+	JEQ    tail1
+
+loop1:
+	MOVQ        (R10)(AX*8), R12
+	MOVQ        (R11)(AX*8), R13
+	VMOVSD      (R9)(R13*8), X4
+	VFMADD231SD (R8)(R12*8), X4, X0
+	MOVQ        8(R10)(AX*8), R12
+	MOVQ        8(R11)(AX*8), R13
+	VMOVSD      (R9)(R13*8), X5
+	VFMADD231SD (R8)(R12*8), X5, X1
+	MOVQ        16(R10)(AX*8), R12
+	MOVQ        16(R11)(AX*8), R13
+	VMOVSD      (R9)(R13*8), X6
+	VFMADD231SD (R8)(R12*8), X6, X2
+	MOVQ        24(R10)(AX*8), R12
+	MOVQ        24(R11)(AX*8), R13
+	VMOVSD      (R9)(R13*8), X7
+	VFMADD231SD (R8)(R12*8), X7, X3
+	ADDQ        $4, AX
+	CMPQ        AX, DX
+	JLT         loop1
+
+tail1:
+	CMPQ        AX, CX
+	JGE         done1
+	MOVQ        (R10)(AX*8), R12
+	MOVQ        (R11)(AX*8), R13
+	VMOVSD      (R9)(R13*8), X4
+	VFMADD231SD (R8)(R12*8), X4, X0
+	INCQ        AX
+	JMP         tail1
+
+done1:
+	VADDSD X1, X0, X0
+	VADDSD X3, X2, X2
+	VADDSD X2, X0, X0
+	VMOVSD X0, ret+40(FP)
+	RET

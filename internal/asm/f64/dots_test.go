@@ -187,3 +187,40 @@ func TestDots1x8(t *testing.T) {
 		}
 	}
 }
+
+// TestGather1 checks Gather1 bit for bit against each lane of Gather4 (so that one item
+// gets alone the sums it gets in a block), and the assembly against the Go twin.
+func TestGather1(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 25, 26, 200} {
+		nodes := 300
+		xt := make([]float64, 4*nodes)
+		w := make([]float64, 500)
+		for i := range xt {
+			xt[i] = rng.NormFloat64()
+		}
+		for i := range w {
+			w[i] = rng.NormFloat64()
+		}
+		src, eid := make([]int, n), make([]int, n)
+		for k := range src {
+			src[k], eid[k] = rng.IntN(nodes), rng.IntN(len(w))
+		}
+		var d [4]float64
+		Gather4(&d, xt, w, src, eid)
+		for b := range 4 {
+			x := make([]float64, nodes)
+			var scale float64
+			for i := range x {
+				x[i] = xt[4*i+b]
+			}
+			for k := range src {
+				scale += math.Abs(w[eid[k]] * x[src[k]])
+			}
+			got, twin := Gather1(x, w, src, eid), Gather1Go(x, w, src, eid)
+			if got != d[b] || !near(got, twin, scale) {
+				t.Errorf("n=%d: item %d: Gather1 %v, Gather4 %v, Go twin %v", n, b, got, d[b], twin)
+			}
+		}
+	}
+}

@@ -83,6 +83,10 @@ func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
 	Gather4Go(d, xt, w, src, eid)
 }
 
+// Gather1 returns Σ_k w[eid[k]]·x[src[k]] for one item, in the order of one lane of
+// Gather4. See Gather1Go.
+func Gather1(x, w []float64, src, eid []int) float64 { return Gather1Go(x, w, src, eid) }
+
 // Dots1x8 sets d[c] = x · w[c] for one row x and eight rows w of len(x) values. See
 // Dots1x8Go.
 func Dots1x8(d *[8]float64, x []float64, w *[8][]float64) {
