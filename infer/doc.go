@@ -11,8 +11,8 @@
 // noasm tag), weight-tied layers gathered four items side by side, bias, activation and a
 // finiteness check fused; single items take the same sums, so Classify(x) equals
 // ClassifyBatch's class of x. Batches of 64 items or more are split across GOMAXPROCS
-// goroutines; smaller ones and single items run on the caller's goroutine and allocate
-// nothing. Tests hold the batched pass to the plain one within 1e-12 on every shipped
+// goroutines (the caller's and long-lived workers, workers.go); smaller ones and single
+// items run on the caller's goroutine. Once warm, no call allocates. Tests hold the batched pass to the plain one within 1e-12 on every shipped
 // bundle and on random networks of every kind. All evaluation is float64; bundles store float32
 // weights, which are widened exactly on loading, so a loaded model computes the same
 // values as the trainer's network after the float32 rounding of its weights (SPEC.md §5

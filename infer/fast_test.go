@@ -241,11 +241,20 @@ func TestBatchNoAllocations(t *testing.T) {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(27, 28))
+	// 63 items stay on the caller's goroutine, 300 are split across the workers.
 	items, dst := randomItems(rng, 63, m.NumData()), make([]int, 63)
 	codes, images := randomItems(rng, 13, g.NumCodes()), randomItems(rng, 13, g.NumData())
+	big, bigDst := randomItems(rng, 300, m.NumData()), make([]int, 300)
+	bigScores := randomItems(rng, 300, m.NumClasses())
+	bigCodes, bigImages := randomItems(rng, 300, g.NumCodes()), randomItems(rng, 300, g.NumData())
+	m32, big32 := m.Float32(), to32(big)
 	for name, f := range map[string]func(){
-		"ClassifyBatch": func() { m.ClassifyBatch(dst, items) },
-		"DecodeBatch":   func() { g.DecodeBatch(images, codes) },
+		"ClassifyBatch":          func() { m.ClassifyBatch(dst, items) },
+		"DecodeBatch":            func() { g.DecodeBatch(images, codes) },
+		"ClassifyBatch parallel": func() { m.ClassifyBatch(bigDst, big) },
+		"ScoresBatch parallel":   func() { m.ScoresBatch(bigScores, big) },
+		"DecodeBatch parallel":   func() { g.DecodeBatch(bigImages, bigCodes) },
+		"Model32 parallel":       func() { m32.ClassifyBatch(bigDst, big32) },
 	} {
 		if a := testing.AllocsPerRun(20, f); a != 0 {
 			t.Errorf("%s: %v allocs per call", name, a)

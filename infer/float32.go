@@ -183,26 +183,7 @@ func (f *Model32) ClassifyBatch(dst []int, items [][]float32) []int {
 	if parts <= 1 {
 		bad = f.part(dst, items, 0, n)
 	} else {
-		first := make([]int, parts)
-		var wg sync.WaitGroup
-		for q := range parts {
-			lo, hi := q*n/parts/block*block, (q+1)*n/parts/block*block
-			if q == parts-1 {
-				hi = n
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				first[q] = f.part(dst, items, lo, hi)
-			}()
-		}
-		wg.Wait()
-		for _, v := range first {
-			if v >= 0 {
-				bad = v
-				break
-			}
-		}
+		bad = parallel(task{f: f, dst: dst, items3: items}, n, parts)
 	}
 	if bad >= 0 {
 		panic(fmt.Sprintf("infer: ClassifyBatch: item %d holds a NaN or ±Inf, or a pre-activation overflows", bad))

@@ -296,8 +296,9 @@ func (m *Model) write(r results, ws *workspace, lo, hi int) {
 }
 
 // batch evaluates items with plan p in blocks and writes each block's results into r
-// (no function values here: they would make the blocks' rows escape to the heap). Batches of parallelMin items or more are
-// split across up to GOMAXPROCS goroutines. A non-finite value panics in the caller's
+// (no function values here: they would make the blocks' rows escape to the heap). Batches
+// of parallelMin items or more are split across up to GOMAXPROCS goroutines (parallel, in
+// workers.go). A non-finite value panics in the caller's
 // goroutine, naming the first such item, after all goroutines have finished.
 func (m *Model) batch(method string, p *plan, items [][]float64, r results) {
 	n := len(items)
@@ -306,27 +307,7 @@ func (m *Model) batch(method string, p *plan, items [][]float64, r results) {
 	if parts <= 1 {
 		bad = m.part(p, items, r, 0, n)
 	} else {
-		first := make([]int, parts)
-		var wg sync.WaitGroup
-		for q := range parts {
-			// Parts start on a block boundary, so that every block but the last is full.
-			lo, hi := q*n/parts/block*block, (q+1)*n/parts/block*block
-			if q == parts-1 {
-				hi = n
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				first[q] = m.part(p, items, r, lo, hi)
-			}()
-		}
-		wg.Wait()
-		for _, f := range first {
-			if f >= 0 {
-				bad = f
-				break
-			}
-		}
+		bad = parallel(task{m: m, p: p, items: items, r: r}, n, parts)
 	}
 	if bad >= 0 {
 		panic(fmt.Sprintf("infer: %s: item %d holds a NaN or ±Inf, or a pre-activation overflows (Model.CheckBatch reports this as an error)", method, bad))
