@@ -11,9 +11,12 @@ import (
 	"github.com/lwl-go/lwl/internal/ckpt"
 )
 
-// The pieces that the classifier and filter checkpoints (and, for the settings, the
-// autoencoder's) share: a run's settings as named values, the epoch history, the checks of
-// a decoded order and parameters, and the file and in-memory readers.
+// The pieces that the checkpoints of this package (classifier, filter, autoencoder, exact
+// NMF) share: a run's settings as named values, the epoch history, the checks of a decoded
+// order and parameters, and the file and in-memory readers.
+
+// ErrCheckpoint is wrapped by every error about a checkpoint file that cannot be used.
+var ErrCheckpoint = errors.New("unusable checkpoint")
 
 // writeSetting stores a run's settings as two fields, their names (sorted, comma-separated)
 // and their values in that order.

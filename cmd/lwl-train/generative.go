@@ -44,8 +44,11 @@ The paper's run is -items 10000 -epochs 40 -filter-epochs 20 -filter-iter 1000 (
 7000 + 3400 GWMs); the defaults are a small run of minutes. The autoencoder writes a
 checkpoint after every epoch (-checkpoint, default OUT.ckpt); with -resume a stopped run
 goes on from it and ends with the parameters an uninterrupted run would have. -epochs
-larger than the checkpoint's extends a finished run. Progress and ETA go to stderr; with
--figures DIR the figures 20–23 are written there as PNG.
+larger than the checkpoint's extends a finished run. The checkpoint file has the format of
+the classify and filter checkpoints (named fields under a CRC-32); a gob checkpoint that
+an lwl-train up to commit 1f07cf6 wrote is refused: run without -resume to start afresh
+(it overwrites the file), or resume it with a build of that commit. Progress and ETA go to
+stderr; with -figures DIR the figures 20–23 are written there as PNG.
 
 -net FILE trains the autoencoder on the graph of a net file as the reference programs'
 autonet writes them (data, encoder hidden, code and decoder hidden nodes; see the README,
@@ -206,7 +209,8 @@ apply. The bundle stores such a graph in the general edge-list form.
 		layersNote = "-net " + *netPath
 	}
 	// data_err and code_err as the paper reports them: the last epoch's means. A checkpoint
-	// written before epochs were recorded falls back to the final model's errors.
+	// holds the figures of every whole epoch, so the history ends with the last epoch; the
+	// final model's errors stand in only for a run with no epochs recorded.
 	final := train.AutoEpochStats{DataErr: dataErr, CodeErr: codeErr}
 	if h := a.History(); len(h) > 0 && h[len(h)-1].Epoch == a.Epoch() {
 		final = h[len(h)-1]

@@ -120,6 +120,30 @@ func TestGenerativeResumeRefusesOtherCheckpoint(t *testing.T) {
 	}
 }
 
+// A resume from a gob checkpoint of an earlier build (train/testdata/autoencoder-gob-v1.ckpt,
+// written at commit 1f07cf6) stops before training with an error that names the file, says
+// what it is and how to go on; the file is left as it was.
+func TestGenerativeResumeRefusesGobCheckpoint(t *testing.T) {
+	needMNIST(t)
+	old, err := os.ReadFile(filepath.Join("..", "..", "train", "testdata", "autoencoder-gob-v1.ckpt"))
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "g.lwlb")
+	require.NoError(t, os.WriteFile(out+".ckpt", old, 0o644))
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"generative", "-items", "200", "-test-items", "100", "-hidden", "8", "-codes", "3", "-epochs", "1",
+		"-filter-epochs", "1", "-filter-iter", "5", "-resume", "-o", out}, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	for _, want := range []string{out + ".ckpt: unusable checkpoint: an autoencoder checkpoint in the gob encoding", "without -resume", "1f07cf6"} {
+		assert.Contains(t, stderr.String(), want)
+	}
+	assert.NotContains(t, stderr.String(), "autoencoder epoch", "it trained")
+	now, err := os.ReadFile(out + ".ckpt")
+	require.NoError(t, err)
+	assert.Equal(t, old, now)
+	_, err = os.Stat(out)
+	assert.ErrorIs(t, err, os.ErrNotExist, "no bundle")
+}
+
 // generative -net with a net file like autonet -784 -16 4 16 trains, seed for seed, the
 // autoencoder of -hidden 16 -codes 4, and the bundle (general form) generates.
 func TestGenerativeNetFile(t *testing.T) {
