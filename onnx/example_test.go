@@ -9,8 +9,7 @@ import (
 	"github.com/lwl-go/lwl/onnx"
 )
 
-// Export the shipped MNIST classifier as a float64 ONNX model, for ONNX Runtime (README,
-// "Run a bundle outside Go"): input "data" [N, 784], outputs "scores" [N, 10] and "class".
+// Export the shipped MNIST classifier as a float64 ONNX model, for ONNX Runtime (docs/onnx.md): input "data" [N, 784], outputs "scores" [N, 10] and "class".
 func Example() {
 	b, err := format.Load("../testdata/mnist-classifier.lwlb")
 	if err != nil {

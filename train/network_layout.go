@@ -42,7 +42,8 @@ import "github.com/lwl-go/lwl/internal/asm/f64"
 const lanes = f64.Lanes
 
 // tiledBelow is the fan-in below which a block uses the tiled layout: below it the tiled
-// kernels are faster per weight-multiply on the 2-core AMD EPYC machine (README, Speed).
+// kernels are faster per weight-multiply on the 2-core AMD EPYC machine (docs/performance.md,
+// "Where the layouts cross").
 // A variable so that the benchmarks can move the crossover.
 var tiledBelow = 96
 

@@ -407,7 +407,7 @@ func BenchmarkConvIterate(b *testing.B) {
 	for _, bc := range []struct {
 		name, arch string
 		k, parts   int
-		metric     []float64 // per layer (README: repro mnist-conv's default); nil: none
+		metric     []float64 // per layer (docs/experiments/conv-classifier.md: repro mnist-conv's default); nil: none
 	}{
 		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/2w", "conv5s2x8,conv5s2x16,dense10", 1000, 2, nil},
 		{"28x28-conv5s2x8-conv5s2x16-dense10/K1000/1w", "conv5s2x8,conv5s2x16,dense10", 1000, 1, nil},

@@ -39,7 +39,7 @@ with the consensus weights and biases.
 
 -net FILE trains on the graph of a net file as the reference programs write them (their
 completenet, for instance) instead of the layered graph of -layers; the format is described
-in the README ("Net files"). The graph's nodes are data, hidden and class nodes in that
+in docs/cli.md ("Net files"). The graph's nodes are data, hidden and class nodes in that
 order, and the bundle stores it in the general edge-list form.
 
 Compromised data (section 5.3): -ee (or -exempt) exempts that many items per batch from the
@@ -202,7 +202,7 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 	return s, sizes, nil
 }
 
-const wmetricUsage = "per-layer metric weight γ² of the weight copies in the distance (27), one per layer after the data, e.g. 0.1,0.1,1 (empty: 1 everywhere, the paper's metric); γ² < 1 makes a layer's weights more compliant in the bilinear projection (26h), the same as Ω·γ on that layer alone (README, Convolutional classifiers)"
+const wmetricUsage = "per-layer metric weight γ² of the weight copies in the distance (27), one per layer after the data, e.g. 0.1,0.1,1 (empty: 1 everywhere, the paper's metric); γ² < 1 makes a layer's weights more compliant in the bilinear projection (26h), the same as Ω·γ on that layer alone (docs/experiments/conv-classifier.md)"
 
 // weightMetric parses -wmetric into the per-node weight metric of train.NetworkConfig for an
 // -arch or layered network (nil when the flag is empty).

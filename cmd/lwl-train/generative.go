@@ -51,7 +51,7 @@ an lwl-train up to commit 1f07cf6 wrote is refused: run without -resume to start
 stderr; with -figures DIR the figures 20–23 are written there as PNG.
 
 -net FILE trains the autoencoder on the graph of a net file as the reference programs'
-autonet writes them (data, encoder hidden, code and decoder hidden nodes; see the README,
+autonet writes them (data, encoder hidden, code and decoder hidden nodes; see docs/cli.md,
 "Net files") instead of 784→H→C→H; it has 784 data nodes, and -hidden and -codes do not
 apply. The bundle stores such a graph in the general edge-list form.
 `, stderr)

@@ -30,7 +30,7 @@ type convRun struct {
 	GWMs     float64 `json:"gwms"`
 	Seconds  float64 `json:"seconds"`
 	// Moved is, per layer after the data, how far its weights went from their random start:
-	// ‖w − w₀‖/‖w₀‖ over the layer's edges (the README's measure of how much kernels learn).
+	// ‖w − w₀‖/‖w₀‖ over the layer's edges (docs/experiments/conv-classifier.md's measure of how much kernels learn).
 	Moved []float64 `json:"moved"`
 }
 
@@ -51,7 +51,7 @@ type convReproResult struct {
 }
 
 // The fully connected baseline that repro mnist-conv is printed beside: repro
-// mnist-classifier's 784→20→10 on the same items (README, "MNIST classifier").
+// mnist-classifier's 784→20→10 on the same items (docs/experiments/mnist-classifier.md).
 const denseBaseline = "784→20→10 (repro mnist-classifier, Δ 0.7, ee 0.005, batch 1000 × 100 iterations): test_err 0.059 at 60 epochs"
 
 func runReproMNISTConv(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,8 +67,8 @@ bias over its nodes; kernels have norm Ω (26g). The paper has no such experimen
 wait for. With -out, the run with the lowest test_err is saved as classifier.lwlb with
 kernels.png beside it.
 
-The defaults are the best configuration of the README's search (section "Convolutional
-classifiers"): batches of 100 with 1% exempted, 20 iterations per batch, and the weight
+The defaults are the best configuration of the search in docs/experiments/conv-classifier.md
+("The remedies, searched cheaply"): batches of 100 with 1% exempted, 20 iterations per batch, and the weight
 metric γ² 0.1 on the w copies of every convolution and 1 on dense layers (-wmetric auto;
 for the default network 0.1,0.1,1: the kernels more compliant in the bilinear projection,
 the same as Ω 0.63 on those layers alone), 4 epochs, about 8 CPU-minutes a run.
@@ -79,7 +79,7 @@ the same as Ω 0.63 on those layers alone), 4 epochs, about 8 CPU-minutes a run.
 	arch := fs.String("arch", "conv5s2x8,conv5s2x16,dense10", "architecture (see above)")
 	runs := fs.Int("runs", 3, "independent runs (seeds seed, seed+1, …)")
 	epochs := fs.Int("epochs", 4, "epochs per run")
-	batch := fs.Int("batch", 100, "items per batch |K| (100: ten times the kernel consensus steps of 1000 at equal work; see README)")
+	batch := fs.Int("batch", 100, "items per batch |K| (100: ten times the kernel consensus steps of 1000 at equal work; see docs/experiments/conv-classifier.md)")
 	iter := fs.Int("iter", 20, "RRR_iter: iterations per batch")
 	beta := fs.Float64("beta", 1, "RRR step β")
 	omega := fs.Float64("omega", 2, "norm Ω of every node's in-weights (26g), kernels included")
@@ -195,7 +195,7 @@ the same as Ω 0.63 on those layers alone), 4 epochs, about 8 CPU-minutes a run.
 }
 
 // autoWMetric is repro mnist-conv's default -wmetric: γ² 0.1 on every convolution, 1 on
-// dense layers (README, "Convolutional classifiers": the best of the search).
+// dense layers (docs/experiments/conv-classifier.md: the best of the search).
 func autoWMetric(specs []train.LayerSpec) string {
 	v := make([]string, len(specs))
 	for l, s := range specs {

@@ -68,7 +68,7 @@ func TestAutoWMetric(t *testing.T) {
 	}
 }
 
-// The shipped convolutional classifier (README, "Convolutional classifiers") describes its
+// The shipped convolutional classifier (docs/experiments/conv-classifier.md) describes its
 // convolutions and classifies the 10⁴ test items in the runtime with the test_err recorded
 // in its provenance, which beats the shipped 784→20→10 (0.0738).
 func TestShippedConvClassifier(t *testing.T) {

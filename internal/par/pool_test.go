@@ -82,7 +82,7 @@ func TestPoolWakesParkedWorkersAndCaller(t *testing.T) {
 
 // BenchmarkSweepBandwidth reads and writes back 256 MB (s[i] = s[i]·0.5 + 1) split among
 // one and two parts, and reports the memory traffic in GB/s: the ceiling of an RRR sweep
-// whose x and w do not fit in the caches (README, "Speed at small fan-in").
+// whose x and w do not fit in the caches (docs/performance.md, "Speed at small fan-in").
 func BenchmarkSweepBandwidth(b *testing.B) {
 	const n = 32 << 20
 	a := make([]float64, n)

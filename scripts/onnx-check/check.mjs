@@ -1,5 +1,5 @@
-// End-to-end check of lwl-train export -format onnx with ONNX Runtime (README, "Run a
-// bundle outside Go"): every shipped bundle's export is run on its test data and compared
+// End-to-end check of lwl-train export -format onnx with ONNX Runtime (docs/onnx.md,
+// "Checked"): every shipped bundle's export is run on its test data and compared
 // with the Go runtime (lwl-train predict, and lwl-gen for the filter): classes identical,
 // scores and values within 1e-5 (float32) or 1e-12 (float64) of max(1, |Go's value|).
 //
