@@ -150,9 +150,10 @@ func TestSampleNoAlloc(t *testing.T) {
 }
 
 // Bundles written before generator filters held only the groups their nodes use still load
-// and generate: the shipped MNIST generator's filter carries an empty "code" group.
+// and generate: testdata/mnist-generator-f6x200.lwlb, the MNIST generator shipped until
+// 2026-12 (its filter of 6 epochs × 200 iterations), carries an empty "code" group.
 func TestOldBundleWithEmptyGroup(t *testing.T) {
-	const path = "../testdata/mnist-generator.lwlb"
+	const path = "testdata/mnist-generator-f6x200.lwlb"
 	b, err := format.Load(path)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lwl-go/lwl/dataset"
@@ -47,7 +48,9 @@ func checkRetrainedBundle(t *testing.T, old, out string, epochs, iter int) (*for
 	assert.Equal(t, float64(epochs), b.Provenance.Hyper["filter_epochs"])
 	assert.Equal(t, float64(iter), b.Provenance.Hyper["filter_iter"])
 	for k, v := range a.Provenance.Hyper {
-		if k != "filter_epochs" && k != "filter_iter" && k != "fpa" {
+		// The filter's own settings are the new run's (a bundle whose filter was retrained
+		// before, as the shipped one, holds filter_batch and filter_test_items too).
+		if !strings.HasPrefix(k, "filter_") && k != "fpa" {
 			assert.Equal(t, v, b.Provenance.Hyper[k], "hyper %s", k)
 		}
 	}
@@ -86,7 +89,14 @@ func TestFilterRetrainsShippedGenerator(t *testing.T) {
 		assert.Equal(t, v, b.Provenance.Metrics[k], "metric %s", k)
 	}
 	assert.Equal(t, 300.0, b.Provenance.Hyper["filter_test_items"])
-	assert.Equal(t, a.Provenance.Metrics["gwms"], b.Provenance.Metrics["generative_gwms"])
+	// The generative run's total work keeps its value under generative_gwms (a bundle whose
+	// filter was retrained before, as the shipped one, already names it so).
+	gen, ok := a.Provenance.Metrics["gwms"]
+	if !ok {
+		gen = a.Provenance.Metrics["generative_gwms"]
+	}
+	assert.NotZero(t, gen)
+	assert.Equal(t, gen, b.Provenance.Metrics["generative_gwms"])
 	assert.Equal(t, res.GWMs, b.Provenance.Metrics["filter_gwms"])
 
 	// The runtime (lwl-gen's package) loads the new bundle and filters with the new
