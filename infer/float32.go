@@ -196,6 +196,9 @@ func (f *Model32) part(dst []int, items [][]float32, lo, hi int) (bad int) {
 	ws := f.pool.Get().(*workspace32)
 	for b := lo; b < hi; b += block {
 		e := min(b+block, hi)
+		for _, next := range items[e:min(e+block, hi)] {
+			f32.Prefetch(next)
+		}
 		var ins rows32
 		for k := range block {
 			ins[k] = items[min(b+k, e-1)]

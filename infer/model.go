@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/lwl-go/lwl/format"
+	"github.com/lwl-go/lwl/internal/asm/f64"
 )
 
 // Model is a loaded bundle ready for use. Its methods are safe for concurrent use and do
@@ -321,6 +322,9 @@ func (m *Model) part(p *plan, items [][]float64, r results, lo, hi int) (bad int
 	ws := m.pool.Get().(*workspace)
 	for b := lo; b < hi; b += block {
 		e := min(b+block, hi)
+		for _, next := range items[e:min(e+block, hi)] {
+			f64.Prefetch(next)
+		}
 		var ins rows
 		ins.load(items[b:e])
 		p.run(m.net, ws, &ins)
