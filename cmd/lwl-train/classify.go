@@ -10,12 +10,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/experiment"
 	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/internal/atomicfile"
 	"github.com/lwl-go/lwl/internal/imgrid"
@@ -207,37 +207,10 @@ const wmetricUsage = "per-layer metric weight γ² of the weight copies in the d
 // weightMetric parses -wmetric into the per-node weight metric of train.NetworkConfig for an
 // -arch or layered network (nil when the flag is empty).
 func (f *classifyFlags) weightMetric(g *train.Graph, sizes []int) ([]float64, error) {
-	if f.wmetric == "" {
-		return nil, nil
-	}
-	if f.graph != nil {
+	if f.wmetric != "" && f.graph != nil {
 		return nil, &usageError{"-wmetric needs -arch or -layers, not -net"}
 	}
-	var per []float64
-	for _, p := range strings.Split(f.wmetric, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || !(v > 0) || math.IsInf(v, 0) {
-			return nil, &usageError{fmt.Sprintf("-wmetric %q: %q is not a positive number", f.wmetric, p)}
-		}
-		per = append(per, v)
-	}
-	if len(per) != len(sizes)-1 {
-		return nil, &usageError{fmt.Sprintf("-wmetric %q: %d values for %d layers after the data", f.wmetric, len(per), len(sizes)-1)}
-	}
-	m := make([]float64, 0, g.Nodes())
-	for l, n := range sizes {
-		v := 1.0
-		if l > 0 {
-			v = per[l-1]
-		}
-		for range n {
-			m = append(m, v)
-		}
-	}
-	if len(m) != g.Nodes() {
-		return nil, fmt.Errorf("-wmetric: the network has %d nodes, its layers %d", g.Nodes(), len(m))
-	}
-	return m, nil
+	return experiment.WeightMetric(f.wmetric, g, sizes)
 }
 
 type classifyResult struct {
@@ -504,14 +477,9 @@ func fmtErr(v float64) string {
 	return fmt.Sprintf("%.4f", v)
 }
 
-// classifyMetrics are the bundle's metrics of a finished run: the last epoch's figures
-// (test_err only with test data) and the run's work and time.
+// classifyMetrics are the bundle's metrics of a finished run (experiment.ClassifierMetrics).
 func classifyMetrics(res *train.ClassifierResult, last train.EpochStats) map[string]float64 {
-	m := map[string]float64{"train_err": last.TrainErr, "batch_err": last.BatchErr, "gwms": res.GWMs(), "seconds": res.Elapsed.Seconds()}
-	if !math.IsNaN(last.TestErr) {
-		m["test_err"] = last.TestErr
-	}
-	return m
+	return experiment.ClassifierMetrics(res, last)
 }
 
 // interruptedError is the outcome of a classify run stopped by a signal: the checkpoint and
@@ -611,66 +579,10 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 	return format.Save(filepath.Join(dir, "classifier.lwlb"), b)
 }
 
-// classifierBundle converts a trained classifier to the bundle format. The layered graph of
-// train.Layered orders edges as format's layered form does (receiving layer, receiving node,
-// sending node), so the weights carry over as they are; a graph from a net file is saved in
-// the general (edge list) form, and so is a -arch network, with its convolutions described
-// (format 1.1, SPEC.md "Convolutions").
+// classifierBundle converts a trained classifier to the bundle format
+// (experiment.ClassifierBundle), with the hyperparameters of cf.
 func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int, metrics map[string]float64) (*format.Bundle, error) {
-	c := res.Classifier
-	var n *format.Network
-	var notes string
-	switch {
-	case cf.built != nil:
-		var err error
-		if n, err = train.FormatArch(cf.built, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases)); err != nil {
-			return nil, err
-		}
-		notes = fmt.Sprintf("-arch %s: %v", cf.arch, cf.built)
-		if cf.wmetric != "" {
-			notes += "; -wmetric " + cf.wmetric
-		}
-	case cf.graph != nil:
-		var err error
-		n, err = train.FormatNetwork(c.Graph, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases))
-		if err != nil {
-			return nil, err
-		}
-	default:
-		n = layeredClassifier(c, cf, sizes)
-	}
-	n.DataShape = shape
-	return &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
-		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
-			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
-			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
-		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(), Notes: notes,
-	}}, nil
-}
-
-// layeredClassifier is the compact layered form of a classifier on train.Layered(sizes...).
-func layeredClassifier(c *train.Classifier, cf classifyFlags, sizes []int) *format.Network {
-	groups := make([]format.Group, len(sizes))
-	roles := make([]format.Role, len(sizes))
-	for l := range sizes {
-		switch {
-		case l == 0:
-			groups[l], roles[l] = format.Group{Name: "data", Activation: format.ActNone}, format.RoleData
-		case l == len(sizes)-1:
-			groups[l], roles[l] = format.Group{Name: "class", Activation: format.ActNone, Delta: cf.delta}, format.RoleClass
-		default:
-			g := format.Group{Name: fmt.Sprintf("hidden%d", l), Activation: format.ActReLU}
-			switch a := c.Activation.(type) {
-			case train.Step:
-				g.Activation, g.Delta = format.ActStep, a.Delta
-			case train.Zigmoid:
-				g.Activation, g.Delta = format.ActZigmoid, a.Delta
-			}
-			groups[l], roles[l] = g, format.RoleHidden
-		}
-	}
-	n := format.NewLayered(sizes, false, c.Omega, groups, roles)
-	copy(n.W, c.Weights)
-	copy(n.B, c.Biases)
-	return n
+	return experiment.ClassifierBundle(res, tr, experiment.ClassifierBundleInfo{Arch: cf.arch, Built: cf.built, WMetric: cf.wmetric,
+		FromNet: cf.graph != nil, Sizes: sizes, Shape: shape, Beta: cf.beta, Tol: cf.tol, Omega: cf.omega, Upsilon: cf.upsilon,
+		Delta: cf.delta, EE: cf.ee, FPA: cf.fpa, Batch: cf.batch, Iter: cf.iter, Epochs: cf.epochs, Exempt: cf.exempt, Seed: cf.seed}, metrics)
 }

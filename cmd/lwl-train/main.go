@@ -18,6 +18,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/lwl-go/lwl/experiment"
 )
 
 // command is one subcommand of lwl-train. Each lives in its own file and registers itself
@@ -27,7 +29,8 @@ type command struct {
 	// run parses args (everything after the command name) and does the work. Results go to
 	// stdout, progress and diagnostics to stderr. The error decides the exit status, as
 	// with flag.ExitOnError: nil or flag.ErrHelp (-h) 0, a *usageError (a mistake on the
-	// command line, reported before any work) 2, any other error 1. A command makes its
+	// command line, reported before any work) or an *experiment.OptionsError (settings an
+	// experiment refuses before any work) 2, any other error 1. A command makes its
 	// flags with newFlagSet and returns the error of its Parse (parseNoArgs when it takes
 	// flags only) as it is, which keeps it so.
 	run func(ctx context.Context, args []string, stdout, stderr io.Writer) error
@@ -120,12 +123,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	err := cmd.run(ctx, args[1:], stdout, stderr)
 	var ue *usageError
+	var oe *experiment.OptionsError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.As(err, &ue):
+	case errors.As(err, &ue) || errors.As(err, &oe):
 		fmt.Fprintf(stderr, "lwl-train %s: %v\n", args[0], err)
 		return 2
 	default:
