@@ -16,7 +16,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
 
 	"github.com/lwl-go/lwl/experiment"
@@ -73,16 +72,16 @@ func (fs flagSet) parseNoArgs(args []string) error {
 
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "lwl-train trains neural networks without loss functions (RRR, Elser's \"Learning Without Loss\").\n\n")
-	fmt.Fprintf(w, "Usage:\n\n\tlwl-train <command> [flags] [arguments]\n\nCommands:\n\n")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+	fmt.Fprintf(w, "Usage:\n\n\tlwl-train <command> [flags] [arguments]\n\nCommands:\n")
+	for _, g := range commandGroups {
+		fmt.Fprintf(w, "\n  %s\n", g.heading)
+		for _, n := range g.names {
+			if c, ok := commands[n]; ok {
+				fmt.Fprintf(w, "\t%-10s %s\n", n, c.summary)
+			}
+		}
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "\t%-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintf(w, "\nRun \"lwl-train <command> -h\" for the flags of a command.\n")
+	fmt.Fprintf(w, "\nRun \"lwl-train <command> -h\" for the flags of a command and examples.\n")
 }
 
 func main() {

@@ -34,6 +34,7 @@ func runRepro(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for _, n := range names {
 			fmt.Fprintf(stderr, "\t%-18s %s\n", n, reproCommands[n].summary)
 		}
+		fmt.Fprintf(stderr, "\nExamples:\n  lwl-train repro ledm -m 6 -runs 20 -json      # table 1, m = 6\n  lwl-train repro binary -h                     # the flags of one experiment\n")
 		if len(args) == 0 {
 			return &usageError{"name an experiment"}
 		}
