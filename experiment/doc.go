@@ -29,7 +29,10 @@
 //     codes. MNISTAutoencoder. (lwl-train repro mnist-autoencoder)
 //
 // Errors of type *OptionsError report settings an experiment refuses before any work.
-// The package also holds the pieces that the classifier experiments share with
+//
+// Beside the experiments, Predict (with PredictData and WriteConfusion) applies a model
+// bundle to data through the runtime, as "lwl-train predict" does. The package also holds
+// the pieces that the classifier experiments share with
 // lwl-train's classify command: BuildArch, WeightMetric, ClassifierBundle,
 // ClassifierMetrics and WriteKernels. The runtime packages (infer, generate, format) do
 // not depend on it.
