@@ -31,9 +31,9 @@
 // Errors of type *OptionsError report settings an experiment refuses before any work.
 //
 // Beside the experiments, Predict (with PredictData and WriteConfusion) applies a model
-// bundle to data through the runtime, as "lwl-train predict" does. The package also holds
-// the pieces that the classifier experiments share with
-// lwl-train's classify command: BuildArch, WeightMetric, ClassifierBundle,
-// ClassifierMetrics and WriteKernels. The runtime packages (infer, generate, format) do
-// not depend on it.
+// bundle to data through the runtime, as "lwl-train predict" does, and the pieces of
+// "lwl-train classify" are here for other programs: ClassifyData loads its data sources,
+// BuildArch and WeightMetric build its networks, WriteClassifierOutputs writes its files
+// (ClassifierBundle, ClassifierMetrics, WriteKernels), and ClassifyResult is its summary.
+// The runtime packages (infer, generate, format) do not depend on this package.
 package experiment

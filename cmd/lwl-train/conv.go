@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-
 	"github.com/lwl-go/lwl/experiment"
 	"github.com/lwl-go/lwl/train"
 )
@@ -12,10 +10,4 @@ import (
 // (experiment.BuildArch).
 func archFor(arch string, d, classes int, shape []int) (*train.Arch, error) {
 	return experiment.BuildArch(arch, d, classes, shape)
-}
-
-// writeKernels draws the kernels of a network's first convolution as a PNG grid
-// (experiment.WriteKernels).
-func writeKernels(w io.Writer, a *train.Arch, weights []float64) error {
-	return experiment.WriteKernels(w, a, weights)
 }
