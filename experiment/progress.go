@@ -63,6 +63,7 @@ func (r reporter) Finish() {
 // starts. cmd/lwl-train reports it as a mistake on the command line (exit status 2).
 type OptionsError struct{ Msg string }
 
+// Error returns the message.
 func (e *OptionsError) Error() string { return e.Msg }
 
 func optionsErr(msg string) error { return &OptionsError{msg} }
