@@ -10,15 +10,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
-	"github.com/lwl-go/lwl/format"
-	"github.com/lwl-go/lwl/internal/atomicfile"
-	"github.com/lwl-go/lwl/internal/imgrid"
+	"github.com/lwl-go/lwl/experiment"
 	"github.com/lwl-go/lwl/internal/progress"
 	"github.com/lwl-go/lwl/train"
 )
@@ -207,59 +204,14 @@ const wmetricUsage = "per-layer metric weight γ² of the weight copies in the d
 // weightMetric parses -wmetric into the per-node weight metric of train.NetworkConfig for an
 // -arch or layered network (nil when the flag is empty).
 func (f *classifyFlags) weightMetric(g *train.Graph, sizes []int) ([]float64, error) {
-	if f.wmetric == "" {
-		return nil, nil
-	}
-	if f.graph != nil {
+	if f.wmetric != "" && f.graph != nil {
 		return nil, &usageError{"-wmetric needs -arch or -layers, not -net"}
 	}
-	var per []float64
-	for _, p := range strings.Split(f.wmetric, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || !(v > 0) || math.IsInf(v, 0) {
-			return nil, &usageError{fmt.Sprintf("-wmetric %q: %q is not a positive number", f.wmetric, p)}
-		}
-		per = append(per, v)
-	}
-	if len(per) != len(sizes)-1 {
-		return nil, &usageError{fmt.Sprintf("-wmetric %q: %d values for %d layers after the data", f.wmetric, len(per), len(sizes)-1)}
-	}
-	m := make([]float64, 0, g.Nodes())
-	for l, n := range sizes {
-		v := 1.0
-		if l > 0 {
-			v = per[l-1]
-		}
-		for range n {
-			m = append(m, v)
-		}
-	}
-	if len(m) != g.Nodes() {
-		return nil, fmt.Errorf("-wmetric: the network has %d nodes, its layers %d", g.Nodes(), len(m))
-	}
-	return m, nil
+	return experiment.WeightMetric(f.wmetric, g, sizes)
 }
 
-type classifyResult struct {
-	Source   string   `json:"source"`
-	Train    int      `json:"train"`
-	Test     int      `json:"test"`
-	Layers   []int    `json:"layers"`
-	Epochs   int      `json:"epochs"`
-	TrainErr float64  `json:"train_err"`
-	TestErr  *float64 `json:"test_err"`
-	BatchErr float64  `json:"batch_err"`
-	GWMs     float64  `json:"gwms"`
-	Seconds  float64  `json:"seconds"`
-	Flagged  int      `json:"flagged"`
-	// ModelFlagged counts the training items that the trained classifier itself flags under
-	// the class rule (train.ClassifierResult.ModelFlagged); Flagged and the lists below are
-	// the training iterate's decisions in the final epoch.
-	ModelFlagged int      `json:"model_flagged"`
-	Relabeled    [][2]int `json:"relabeled,omitempty"` // (item, new class)
-	Exempted     []int    `json:"exempted,omitempty"`
-	Out          string   `json:"out"`
-}
+// classifyResult is classify's JSON summary.
+type classifyResult = experiment.ClassifyResult
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", classifyUsage+"\n"+train.ArchSyntax+"\n", stderr)
@@ -272,11 +224,11 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	testCSV := fs.String("test-csv", "", "test data for -csv")
 	reftext := fs.String("reftext", "", "training data in the reference programs' text format")
 	testRef := fs.String("test-reftext", "", "test data for -reftext")
-	var idx idxFlags
-	fs.StringVar(&idx.images, "idx-images", "", "training images: IDX file of unsigned bytes (n × …), scaled to [0, 1]")
-	fs.StringVar(&idx.labels, "idx-labels", "", "training labels for -idx-images: IDX file of n unsigned bytes")
-	fs.StringVar(&idx.testImages, "test-idx-images", "", "test images for -idx-images")
-	fs.StringVar(&idx.testLabels, "test-idx-labels", "", "test labels for -test-idx-images")
+	var idx experiment.ClassifyData
+	fs.StringVar(&idx.IDXImages, "idx-images", "", "training images: IDX file of unsigned bytes (n × …), scaled to [0, 1]")
+	fs.StringVar(&idx.IDXLabels, "idx-labels", "", "training labels for -idx-images: IDX file of n unsigned bytes")
+	fs.StringVar(&idx.TestIDXImages, "test-idx-images", "", "test images for -idx-images")
+	fs.StringVar(&idx.TestIDXLabels, "test-idx-labels", "", "test labels for -test-idx-images")
 	out := fs.String("out", "classify-out", "directory for the output files")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
 	ckptPath := fs.String("checkpoint", "", "write a checkpoint here after every epoch (on Ctrl-C: classifier.ckpt in -out)")
@@ -289,7 +241,9 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if savePath == "" {
 		savePath = filepath.Join(*out, "classifier.ckpt")
 	}
-	trainSet, testSet, hidden, shape, err := loadClassifyData(*majority, *dataSeed, *mnist, *csvPath, *testCSV, *reftext, *testRef, idx)
+	src := idx
+	src.Majority, src.DataSeed, src.MNIST, src.CSV, src.TestCSV, src.RefText, src.TestRefText = *majority, *dataSeed, *mnist, *csvPath, *testCSV, *reftext, *testRef
+	trainSet, testSet, hidden, shape, err := src.Load()
 	if err != nil {
 		return err
 	}
@@ -404,98 +358,6 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-// idxFlags name the labelled IDX files of classify.
-type idxFlags struct{ images, labels, testImages, testLabels string }
-
-// check reports flags given without their partner.
-func (f idxFlags) check() error {
-	if (f.images == "") != (f.labels == "") {
-		return &usageError{"-idx-images and -idx-labels go together"}
-	}
-	if (f.testImages == "") != (f.testLabels == "") {
-		return &usageError{"-test-idx-images and -test-idx-labels go together"}
-	}
-	if f.images == "" && f.testImages != "" {
-		return &usageError{"-test-idx-images needs -idx-images"}
-	}
-	return nil
-}
-
-// loadClassifyData reads the one data source given on the command line. It returns the
-// default hidden layers for the source and the image shape [height, width] of image data.
-func loadClassifyData(majority int, dataSeed uint64, mnist int, csvPath, testCSV, reftext, testRef string, idx idxFlags) (tr, te dataset.Labelled, hidden, shape []int, err error) {
-	n := 0
-	for _, set := range []bool{majority != 0, mnist != 0, csvPath != "", reftext != "", idx.images != "" || idx.labels != ""} {
-		if set {
-			n++
-		}
-	}
-	if n != 1 {
-		return tr, te, nil, nil, &usageError{"give exactly one of -majority DEPTH, -mnist N, -csv FILE, -reftext FILE, -idx-images FILE -idx-labels FILE"}
-	}
-	if err := idx.check(); err != nil {
-		return tr, te, nil, nil, err
-	}
-	switch {
-	case majority != 0:
-		tr, te, err = dataset.Majority(majority, dataSeed)
-		hidden = make([]int, max(majority-1, 1))
-		for i := range hidden {
-			hidden[i] = 2 * dataset.MajorityInputs
-		}
-		return tr, te, hidden, nil, err
-	case mnist != 0:
-		if mnist < 0 {
-			return tr, te, nil, nil, &usageError{"-mnist N must be positive"}
-		}
-		if tr, err = dataset.MNIST(true, mnist); err != nil {
-			return
-		}
-		te, err = dataset.MNIST(false, mnist)
-		return tr, te, []int{20}, []int{28, 28}, err
-	case csvPath != "":
-		if tr, err = dataset.ReadLabelledCSV(csvPath); err != nil {
-			return
-		}
-		if testCSV != "" {
-			te, err = dataset.ReadLabelledCSV(testCSV)
-		}
-	case idx.images != "":
-		if tr, err = dataset.ReadLabelledIDX(idx.images, idx.labels, 0); err != nil {
-			return
-		}
-		if idx.testImages != "" {
-			te, err = dataset.ReadLabelledIDX(idx.testImages, idx.testLabels, 0)
-		}
-		if err == nil && te.X.Rows > 0 && te.X.Cols != tr.X.Cols {
-			err = fmt.Errorf("%s: test images have %d values each, the training images of %s %d", idx.testImages, te.X.Cols, idx.images, tr.X.Cols)
-		}
-	default:
-		if tr, err = readRefTextFile(reftext); err != nil {
-			return
-		}
-		if testRef != "" {
-			te, err = readRefTextFile(testRef)
-		}
-	}
-	if err == nil && te.X.Rows > 0 && te.X.Cols != tr.X.Cols {
-		err = fmt.Errorf("test data have %d columns, training data %d", te.X.Cols, tr.X.Cols)
-	}
-	if w, h := imgrid.Shape(tr.X.Cols); h > 1 {
-		shape = []int{h, w}
-	}
-	return tr, te, []int{20}, shape, err
-}
-
-func readRefTextFile(path string) (dataset.Labelled, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return dataset.Labelled{}, err
-	}
-	defer f.Close()
-	return dataset.ReadRefText(f, path)
-}
-
 // fmtErr formats an error rate for the table, "-" when there is none (no test data).
 func fmtErr(v float64) string {
 	if math.IsNaN(v) {
@@ -504,14 +366,9 @@ func fmtErr(v float64) string {
 	return fmt.Sprintf("%.4f", v)
 }
 
-// classifyMetrics are the bundle's metrics of a finished run: the last epoch's figures
-// (test_err only with test data) and the run's work and time.
+// classifyMetrics are the bundle's metrics of a finished run (experiment.ClassifierMetrics).
 func classifyMetrics(res *train.ClassifierResult, last train.EpochStats) map[string]float64 {
-	m := map[string]float64{"train_err": last.TrainErr, "batch_err": last.BatchErr, "gwms": res.GWMs(), "seconds": res.Elapsed.Seconds()}
-	if !math.IsNaN(last.TestErr) {
-		m["test_err"] = last.TestErr
-	}
-	return m
+	return experiment.ClassifierMetrics(res, last)
 }
 
 // interruptedError is the outcome of a classify run stopped by a signal: the checkpoint and
@@ -567,110 +424,12 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 	if !leader() { // rank 0 of an MPI run writes them
 		return nil
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "rrr_err.csv"), func(w io.Writer) error {
-		fmt.Fprintln(w, "iteration,rrr_err")
-		for i, e := range series {
-			fmt.Fprintf(w, "%d,%.6g\n", firstIter+i, e)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if err := atomicfile.Write(filepath.Join(dir, "flagged.csv"), func(w io.Writer) error {
-		fmt.Fprintln(w, "item,label,assigned")
-		for _, f := range res.Flagged {
-			fmt.Fprintf(w, "%d,%d,%d\n", f.Item, f.Label, f.Assigned)
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if shape != nil && len(res.Flagged) > 0 {
-		imgs := make([][]float64, len(res.Flagged))
-		for i, f := range res.Flagged {
-			imgs[i] = tr.X.Row(f.Item)
-		}
-		cols := int(math.Ceil(math.Sqrt(float64(len(imgs)))))
-		if err := atomicfile.Write(filepath.Join(dir, "flagged.png"), func(w io.Writer) error {
-			return imgrid.Write(w, imgs, shape[1], shape[0], cols, 2)
-		}); err != nil {
-			return err
-		}
-	}
-	if cf.built != nil && len(cf.built.Conv) > 0 {
-		if err := atomicfile.Write(filepath.Join(dir, "kernels.png"), func(w io.Writer) error {
-			return writeKernels(w, cf.built, res.Classifier.Weights)
-		}); err != nil {
-			return err
-		}
-	}
-	b, err := classifierBundle(res, tr, shape, cf, sizes, metrics)
-	if err != nil {
-		return err
-	}
-	return format.Save(filepath.Join(dir, "classifier.lwlb"), b)
+	return experiment.WriteClassifierOutputs(dir, res, series, firstIter, tr, cf.bundleInfo(shape, sizes), metrics)
 }
 
-// classifierBundle converts a trained classifier to the bundle format. The layered graph of
-// train.Layered orders edges as format's layered form does (receiving layer, receiving node,
-// sending node), so the weights carry over as they are; a graph from a net file is saved in
-// the general (edge list) form, and so is a -arch network, with its convolutions described
-// (format 1.1, SPEC.md "Convolutions").
-func classifierBundle(res *train.ClassifierResult, tr dataset.Labelled, shape []int, cf classifyFlags, sizes []int, metrics map[string]float64) (*format.Bundle, error) {
-	c := res.Classifier
-	var n *format.Network
-	var notes string
-	switch {
-	case cf.built != nil:
-		var err error
-		if n, err = train.FormatArch(cf.built, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases)); err != nil {
-			return nil, err
-		}
-		notes = fmt.Sprintf("-arch %s: %v", cf.arch, cf.built)
-		if cf.wmetric != "" {
-			notes += "; -wmetric " + cf.wmetric
-		}
-	case cf.graph != nil:
-		var err error
-		n, err = train.FormatNetwork(c.Graph, c.Activation, c.Omega, cf.delta, slices.Clone(c.Weights), slices.Clone(c.Biases))
-		if err != nil {
-			return nil, err
-		}
-	default:
-		n = layeredClassifier(c, cf, sizes)
-	}
-	n.DataShape = shape
-	return &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
-		Hyper: map[string]float64{"beta": cf.beta, "omega": cf.omega, "upsilon": cf.upsilon, "delta": cf.delta,
-			"batch": float64(cf.batch), "iter": float64(cf.iter), "epochs": float64(cf.epochs), "tol": cf.tol,
-			"ee": cf.ee, "exempt": float64(cf.exempt), "fpa": cf.fpa},
-		Metrics: metrics, Seed: cf.seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(), Notes: notes,
-	}}, nil
-}
-
-// layeredClassifier is the compact layered form of a classifier on train.Layered(sizes...).
-func layeredClassifier(c *train.Classifier, cf classifyFlags, sizes []int) *format.Network {
-	groups := make([]format.Group, len(sizes))
-	roles := make([]format.Role, len(sizes))
-	for l := range sizes {
-		switch {
-		case l == 0:
-			groups[l], roles[l] = format.Group{Name: "data", Activation: format.ActNone}, format.RoleData
-		case l == len(sizes)-1:
-			groups[l], roles[l] = format.Group{Name: "class", Activation: format.ActNone, Delta: cf.delta}, format.RoleClass
-		default:
-			g := format.Group{Name: fmt.Sprintf("hidden%d", l), Activation: format.ActReLU}
-			switch a := c.Activation.(type) {
-			case train.Step:
-				g.Activation, g.Delta = format.ActStep, a.Delta
-			case train.Zigmoid:
-				g.Activation, g.Delta = format.ActZigmoid, a.Delta
-			}
-			groups[l], roles[l] = g, format.RoleHidden
-		}
-	}
-	n := format.NewLayered(sizes, false, c.Omega, groups, roles)
-	copy(n.W, c.Weights)
-	copy(n.B, c.Biases)
-	return n
+// bundleInfo is what a classifier bundle records of cf.
+func (cf classifyFlags) bundleInfo(shape, sizes []int) experiment.ClassifierBundleInfo {
+	return experiment.ClassifierBundleInfo{Arch: cf.arch, Built: cf.built, WMetric: cf.wmetric,
+		FromNet: cf.graph != nil, Sizes: sizes, Shape: shape, Beta: cf.beta, Tol: cf.tol, Omega: cf.omega, Upsilon: cf.upsilon,
+		Delta: cf.delta, EE: cf.ee, FPA: cf.fpa, Batch: cf.batch, Iter: cf.iter, Epochs: cf.epochs, Exempt: cf.exempt, Seed: cf.seed}
 }

@@ -197,25 +197,6 @@ func TestClassifyIDX(t *testing.T) {
 	}
 }
 
-// repro relabel's counts are consistent on a short run: 5% of 1000 labels flipped, at most
-// EE = 60 relabels in the one batch, recovered items among the relabeled and the flipped.
-func TestReproRelabelCounts(t *testing.T) {
-	needMNIST(t)
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"repro", "relabel", "-n", "1000", "-epochs", "1", "-workers", "2", "-json"}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
-	}
-	var got relabelResult
-	lastJSON(t, stdout.String(), &got)
-	t.Logf("%+v", got)
-	if got.Flipped != 50 || got.EE != 60 || got.Epochs != 1 ||
-		got.Relabeled > 60 || got.RelabeledIterate > 60 ||
-		got.Recovered > min(got.Relabeled, got.Flipped) || got.RecoveredIterate > min(got.RelabeledIterate, got.Flipped) ||
-		got.PredictedTrue > got.Flipped || got.Recovered == 0 {
-		t.Errorf("inconsistent counts %+v", got)
-	}
-}
-
 // classify -arch trains a convolutional classifier on image data: the bundle describes the
 // convolution (inspect shows it), the runtime's classes on it give the reported errors, and
 // kernels.png shows the first layer's kernels.

@@ -16,8 +16,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
+
+	"github.com/lwl-go/lwl/experiment"
 )
 
 // command is one subcommand of lwl-train. Each lives in its own file and registers itself
@@ -27,7 +28,8 @@ type command struct {
 	// run parses args (everything after the command name) and does the work. Results go to
 	// stdout, progress and diagnostics to stderr. The error decides the exit status, as
 	// with flag.ExitOnError: nil or flag.ErrHelp (-h) 0, a *usageError (a mistake on the
-	// command line, reported before any work) 2, any other error 1. A command makes its
+	// command line, reported before any work) or an *experiment.OptionsError (settings an
+	// experiment refuses before any work) 2, any other error 1. A command makes its
 	// flags with newFlagSet and returns the error of its Parse (parseNoArgs when it takes
 	// flags only) as it is, which keeps it so.
 	run func(ctx context.Context, args []string, stdout, stderr io.Writer) error
@@ -70,16 +72,16 @@ func (fs flagSet) parseNoArgs(args []string) error {
 
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "lwl-train trains neural networks without loss functions (RRR, Elser's \"Learning Without Loss\").\n\n")
-	fmt.Fprintf(w, "Usage:\n\n\tlwl-train <command> [flags] [arguments]\n\nCommands:\n\n")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+	fmt.Fprintf(w, "Usage:\n\n\tlwl-train <command> [flags] [arguments]\n\nCommands:\n")
+	for _, g := range commandGroups {
+		fmt.Fprintf(w, "\n  %s\n", g.heading)
+		for _, n := range g.names {
+			if c, ok := commands[n]; ok {
+				fmt.Fprintf(w, "\t%-10s %s\n", n, c.summary)
+			}
+		}
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "\t%-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintf(w, "\nRun \"lwl-train <command> -h\" for the flags of a command.\n")
+	fmt.Fprintf(w, "\nRun \"lwl-train <command> -h\" for the flags of a command and examples.\n")
 }
 
 func main() {
@@ -120,12 +122,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	err := cmd.run(ctx, args[1:], stdout, stderr)
 	var ue *usageError
+	var oe *experiment.OptionsError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.As(err, &ue):
+	case errors.As(err, &ue) || errors.As(err, &oe):
 		fmt.Fprintf(stderr, "lwl-train %s: %v\n", args[0], err)
 		return 2
 	default:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -96,4 +97,52 @@ func sortedNames(m map[string]command) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Every registered command is listed by "lwl-train -h" in exactly one group, and the
+// groups name no command that is not registered.
+func TestCommandGroups(t *testing.T) {
+	seen := map[string]string{}
+	for _, g := range commandGroups {
+		for _, n := range g.names {
+			if other, ok := seen[n]; ok {
+				t.Errorf("%s is in the groups %s and %s", n, other, g.heading)
+			}
+			seen[n] = g.heading
+			if _, ok := commands[n]; !ok {
+				t.Errorf("group %s names %s, which is no command", g.heading, n)
+			}
+		}
+	}
+	var stderr bytes.Buffer
+	run([]string{"-h"}, io.Discard, &stderr)
+	for _, n := range sortedNames(commands) {
+		if _, ok := seen[n]; !ok {
+			t.Errorf("command %s is in no group of lwl-train -h", n)
+		}
+		if c := strings.Count(stderr.String(), "\t"+n+" "); c != 1 {
+			t.Errorf("lwl-train -h lists %s %d times:\n%s", n, c, stderr.String())
+		}
+	}
+}
+
+// Every command's -h, and every experiment's of repro, shows at least one example command
+// line under "Example:" or "Examples:".
+func TestHelpHasExamples(t *testing.T) {
+	var args [][]string
+	for _, n := range sortedNames(commands) {
+		args = append(args, []string{n, "-h"})
+	}
+	for _, n := range sortedNames(reproCommands) {
+		args = append(args, []string{"repro", n, "-h"})
+	}
+	for _, a := range args {
+		var stderr bytes.Buffer
+		if code := run(a, io.Discard, &stderr); code != 0 {
+			t.Errorf("lwl-train %q: exit %d", a, code)
+		}
+		if !hasExample(stderr.String()) {
+			t.Errorf("lwl-train %q: no example line in\n%s", a, stderr.String())
+		}
+	}
 }

@@ -69,6 +69,7 @@ func newFlagSet(name, usageText string, stderr io.Writer) flagSet {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageText)
+		fmt.Fprint(stderr, examplesText(name, usageText))
 		fmt.Fprintln(stderr, "\nFlags:")
 		fs.PrintDefaults()
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/experiment"
 	"github.com/lwl-go/lwl/infer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,7 +67,7 @@ func TestPredictClassifierMatchesRuntime(t *testing.T) {
 	stdout.Reset()
 	stderr.Reset()
 	require.Equal(t, 0, run([]string{"predict", "-model", bundle, "-csv", labelled, "-json"}, &stdout, &stderr), stderr.String())
-	var got predictResult
+	var got experiment.PredictResult
 	lastJSON(t, stdout.String(), &got)
 	require.NotNil(t, got.Err)
 	assert.Equal(t, *trained.TestErr, *got.Err, "predict's error rate is classify's test_err")
@@ -96,7 +97,7 @@ func TestPredictClassifierMatchesRuntime(t *testing.T) {
 	out := filepath.Join(dir, "pred.csv")
 	stdout.Reset()
 	require.Equal(t, 0, run([]string{"predict", "-model", bundle, "-csv", unlabelled, "-o", out, "-json"}, &stdout, &stderr))
-	var plain predictResult
+	var plain experiment.PredictResult
 	lastJSON(t, stdout.String(), &plain)
 	assert.Nil(t, plain.Err)
 	assert.Nil(t, plain.Confusion)
@@ -116,7 +117,7 @@ func TestPredictShippedMNISTClassifier(t *testing.T) {
 	require.NoError(t, err)
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run([]string{"predict", "-model", bundle, "-mnist", "10000", "-json"}, &stdout, &stderr), stderr.String())
-	var got predictResult
+	var got experiment.PredictResult
 	lastJSON(t, stdout.String(), &got)
 	require.NotNil(t, got.Err)
 	assert.Equal(t, m.Bundle().Provenance.Metrics["test_err"], *got.Err)

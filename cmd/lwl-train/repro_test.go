@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/lwl-go/lwl/format"
 	"strings"
 	"testing"
+
+	"github.com/lwl-go/lwl/experiment"
+	"github.com/lwl-go/lwl/format"
 )
 
 // lastJSON decodes the JSON object on the last line of a command's stdout.
@@ -27,7 +29,7 @@ func TestReproLEDM6(t *testing.T) {
 	if code := run([]string{"repro", "ledm", "-m", "6", "-runs", "4", "-json"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
 	}
-	var got ledmResult
+	var got experiment.LEDMResult
 	lastJSON(t, stdout.String(), &got)
 	if got.M != 6 || got.Runs != 4 || got.Solved != 4 {
 		t.Fatalf("got %+v, want all 4 runs of m=6 solved\n%s", got, stdout.String())
@@ -102,43 +104,3 @@ func TestMissingCSVNamesTheFile(t *testing.T) {
 }
 
 func readFile(dir, name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
-
-// repro binary reports the JSON fields the issue names; the 4 → 2 → 4 encoding is solved
-// from these starts within the cap.
-func TestReproBinaryJSON(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"repro", "binary", "-n", "2", "-runs", "2", "-seed", "4", "-max-iter", "40000", "-json"}, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d\nstderr: %s", code, stderr.String())
-	}
-	var got map[string]any
-	lastJSON(t, stdout.String(), &got)
-	for _, k := range []string{"successes", "runs", "gwm_mean"} {
-		if _, ok := got[k]; !ok {
-			t.Errorf("JSON lacks %q: %v", k, got)
-		}
-	}
-	if got["runs"] != 2.0 || got["successes"].(float64) < 1 || got["gwm_mean"].(float64) <= 0 {
-		t.Errorf("got %v, want at least one of 2 runs solved and the work reported", got)
-	}
-	// Every run is listed in seed order with where it ended; a success has no errors left.
-	each, _ := got["each"].([]any)
-	if len(each) != 2 {
-		t.Fatalf("each = %v, want the 2 runs", got["each"])
-	}
-	successes := 0.0
-	for i, e := range each {
-		r := e.(map[string]any)
-		if r["seed"] != float64(4+i) || r["iterations"].(float64) <= 0 || r["iterations"].(float64) > 40000 {
-			t.Errorf("run %d: %v", i, r)
-		}
-		if r["success"] == true {
-			successes++
-			if r["data_err"] != 0.0 || r["code_err"] != 0.0 {
-				t.Errorf("run %d succeeded with errors left: %v", i, r)
-			}
-		}
-	}
-	if successes != got["successes"] {
-		t.Errorf("each lists %v successes, successes = %v", successes, got["successes"])
-	}
-}
