@@ -12,12 +12,13 @@
 // finiteness check fused; single items take the same sums, so Classify(x) equals
 // ClassifyBatch's class of x. Batches of 64 items or more are split across GOMAXPROCS
 // goroutines (the caller's and long-lived workers, workers.go); smaller ones and single
-// items run on the caller's goroutine. Once warm, no call allocates. Tests hold the batched pass to the plain one within 1e-12 on every shipped
-// bundle and on random networks of every kind. All evaluation is float64; bundles store float32
-// weights, which are widened exactly on loading, so a loaded model computes the same
-// values as the trainer's network after the float32 rounding of its weights (SPEC.md §5
-// states the tolerance).
+// items run on the caller's goroutine. Once warm, no call allocates. Tests hold the
+// batched pass to the plain one within 1e-12 on every shipped bundle and on random
+// networks of every kind. Model evaluates in float64 (Model.Float32 is a float32 view of
+// a classifier); bundles store float32 weights, which are widened exactly on loading, so
+// a loaded model computes the same values as the trainer's network after the float32
+// rounding of its weights (SPEC.md §5 states the tolerance).
 //
 // This package imports the standard library, lwl's format package and its kernels
-// (internal/asm/f64, which detects AVX2 with golang.org/x/sys/cpu).
+// (internal/asm/f64 and f32, which detect AVX2 with golang.org/x/sys/cpu).
 package infer
