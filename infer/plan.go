@@ -29,6 +29,9 @@ type step struct {
 	// gathered: whether the item-major x and y rows of the nodes are read afterwards (by
 	// a dense step, or as the plan's results); the interleaved xt always is.
 	rows bool
+	// gathered: tab[2k], tab[2k+1] are the first in-edge and the in-degree of nodes[k], for
+	// f64.Gather4Nodes. No node of a gathered step reads another of the same step.
+	tab []int
 }
 
 // plan evaluates, from the values of the start nodes, the nodes that targets need.
@@ -124,25 +127,41 @@ func newPlan(e *Network, start, order, targets []int, feed bool) *plan {
 	return p
 }
 
-// group splits nodes (in evaluation order) into steps.
+// group splits nodes (in evaluation order) into steps: runs of dense nodes over the same
+// sources, and runs of gathered nodes none of which reads another of its run (a gathered
+// step takes all its sums before it sets any node).
 func (e *Network) group(nodes []int) []step {
 	var steps []step
+	stepOf := make([]int, e.net.Nodes) // 1 + the step a node was put in, 0 for none yet
+	readsStep := func(in inEdges, k int) bool {
+		for i := in.lo; i < in.lo+in.n; i++ {
+			if stepOf[e.src[i]] == k+1 {
+				return true
+			}
+		}
+		return false
+	}
 	for _, j := range nodes {
 		in := e.ins[j]
-		if k := len(steps) - 1; k >= 0 && in.dense && steps[k].dense && steps[k].lo == in.lo && steps[k].n == in.n {
+		k := len(steps) - 1
+		switch {
+		case k >= 0 && in.dense && steps[k].dense && steps[k].lo == in.lo && steps[k].n == in.n:
 			steps[k].nodes = append(steps[k].nodes, j)
 			steps[k].weight = append(steps[k].weight, in.w)
-			continue
-		}
-		if k := len(steps) - 1; k >= 0 && !in.dense && !steps[k].dense {
+		case k >= 0 && !in.dense && !steps[k].dense && !readsStep(in, k):
 			steps[k].nodes = append(steps[k].nodes, j)
-			continue
+			steps[k].tab = append(steps[k].tab, in.lo, in.n)
+		default:
+			s := step{nodes: []int{j}, dense: in.dense}
+			if in.dense {
+				s.lo, s.n, s.weight = in.lo, in.n, []int{in.w}
+			} else {
+				s.tab = []int{in.lo, in.n}
+			}
+			steps = append(steps, s)
+			k++
 		}
-		s := step{nodes: []int{j}, dense: in.dense}
-		if in.dense {
-			s.lo, s.n, s.weight = in.lo, in.n, []int{in.w}
-		}
-		steps = append(steps, s)
+		stepOf[j] = k + 1
 	}
 	return steps
 }
@@ -151,6 +170,7 @@ func (e *Network) group(nodes []int) []step {
 type workspace struct {
 	x, y [block][]float64
 	xt   []float64   // x of the block interleaved, node i of item b at xt[4i+b], for Gather4
+	g    []float64   // a gathered step's sums, four per node (f64.Gather4Nodes)
 	bad  [block]bool // an item met a non-finite pre-activation
 	d    [8]float64
 }
@@ -161,6 +181,7 @@ func newWorkspace(nodes int) *workspace {
 		ws.x[b], ws.y[b] = make([]float64, nodes), make([]float64, nodes)
 	}
 	ws.xt = make([]float64, block*nodes)
+	ws.g = make([]float64, block*nodes)
 	return ws
 }
 
@@ -220,11 +241,9 @@ func (p *plan) eval(e *Network, ws *workspace, ins *rows, steps []step, activate
 			}
 			continue
 		}
-		var d [block]float64
-		for _, j := range s.nodes {
-			in := e.ins[j]
-			f64.Gather4(&d, ws.xt, w, e.src[in.lo:in.lo+in.n], e.eid[in.lo:in.lo+in.n])
-			p.setBlock(e, ws, j, &d, bias[j], activate, s.rows)
+		f64.Gather4Nodes(ws.g, ws.xt, w, e.src, e.eid, s.tab)
+		for k, j := range s.nodes {
+			p.setBlock(e, ws, j, (*[block]float64)(ws.g[block*k:block*k+block]), bias[j], activate, s.rows)
 		}
 	}
 }

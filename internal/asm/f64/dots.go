@@ -130,3 +130,16 @@ func Gather1Go(x, w []float64, src, eid []int) float64 {
 	}
 	return (s[0] + s[1]) + (s[2] + s[3])
 }
+
+// Gather4NodesGo is the specification of Gather4Nodes: Gather4Go for several nodes in one
+// call. Node k's in-edges are src[tab[2k]:tab[2k]+tab[2k+1]] (eid likewise), and its four
+// sums go to d[4k:4k+4], bit for bit those of Gather4Go. The nodes must not read one
+// another (all sums are taken before any is used).
+func Gather4NodesGo(d, xt, w []float64, src, eid, tab []int) {
+	for k := 0; k < len(tab)/2; k++ {
+		lo, n := tab[2*k], tab[2*k+1]
+		var s [4]float64
+		Gather4Go(&s, xt, w, src[lo:lo+n], eid[lo:lo+n])
+		copy(d[4*k:4*k+4], s[:])
+	}
+}

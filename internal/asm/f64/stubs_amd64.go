@@ -190,6 +190,23 @@ func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
 }
 
 //go:noescape
+func gather4NodesAVX2(d, xt, w *float64, src, eid, tab *int, count int)
+
+// Gather4Nodes is Gather4 for the len(tab)/2 nodes of tab in one call: node k's sums go to
+// d[4k:4k+4]. See Gather4NodesGo. As Gather4, the assembly does not check the indices.
+func Gather4Nodes(d, xt, w []float64, src, eid, tab []int) {
+	count := len(tab) / 2
+	if len(d) < 4*count {
+		panic("f64: Gather4Nodes: d is shorter than four sums per node")
+	}
+	if !useAVX2 || count == 0 || len(src) == 0 || len(eid) < len(src) {
+		Gather4NodesGo(d, xt, w, src, eid, tab)
+		return
+	}
+	gather4NodesAVX2(&d[0], &xt[0], &w[0], &src[0], &eid[0], &tab[0], count)
+}
+
+//go:noescape
 func gather1AVX2(x, w *float64, src, eid *int, n int) float64
 
 // Gather1 returns Σ_k w[eid[k]]·x[src[k]] for one item, bit for bit one lane of Gather4.

@@ -83,6 +83,15 @@ func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
 	Gather4Go(d, xt, w, src, eid)
 }
 
+// Gather4Nodes is Gather4 for the len(tab)/2 nodes of tab in one call. See
+// Gather4NodesGo.
+func Gather4Nodes(d, xt, w []float64, src, eid, tab []int) {
+	if len(d) < 4*(len(tab)/2) {
+		panic("f64: Gather4Nodes: d is shorter than four sums per node")
+	}
+	Gather4NodesGo(d, xt, w, src, eid, tab)
+}
+
 // Gather1 returns Σ_k w[eid[k]]·x[src[k]] for one item, in the order of one lane of
 // Gather4. See Gather1Go.
 func Gather1(x, w []float64, src, eid []int) float64 { return Gather1Go(x, w, src, eid) }
