@@ -27,6 +27,10 @@
 //     BinaryPaper holds the paper's success rates. (lwl-train repro binary)
 //   - Section 6.3.2, figures 20 and 21: the MNIST autoencoder 784→200→10→200→784 with iDE
 //     codes. MNISTAutoencoder. (lwl-train repro mnist-autoencoder)
+//   - Section 6.2, figures 22 and 23: retraining the fake/genuine filter of a generator
+//     bundle on its own codes. RetrainFilter (FilterOptions, FilterResult); FilterCodesOf
+//     rebuilds the codes, MeasureFilter measures a filter as the runtime applies it.
+//     (lwl-train filter)
 //
 // Errors of type *OptionsError report settings an experiment refuses before any work.
 //

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/experiment"
 	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/generate"
 	"github.com/lwl-go/lwl/infer"
@@ -77,7 +78,7 @@ func TestFilterRetrainsShippedGenerator(t *testing.T) {
 	assert.Contains(t, stderr, "ETA")
 	assert.Contains(t, stdout, "paper (figures 22, 23)")
 	assert.Contains(t, stdout, "28.5%")
-	var res filterResult
+	var res experiment.FilterResult
 	lastJSON(t, stdout, &res)
 	assert.Equal(t, before, fileHash(t, shippedGenerator), "the input bundle changed")
 
@@ -105,12 +106,12 @@ func TestFilterRetrainsShippedGenerator(t *testing.T) {
 	require.NoError(t, err)
 	m, err := infer.Load(shippedGenerator)
 	require.NoError(t, err)
-	enc, err := marginalRows(a.Generator)
+	enc, err := experiment.MarginalRows(a.Generator)
 	require.NoError(t, err)
 	test, err := dataset.MNIST(false, 300)
 	require.NoError(t, err)
-	codes := newFilterCodes(enc, encodeRows(m, test.X, 2), len(a.Generator.Marginals), a.Provenance.Seed)
-	assert.Equal(t, res.New, measureFilter(g, codes))
+	codes := experiment.NewFilterCodes(enc, experiment.EncodeRows(m, test.X, 2), len(a.Generator.Marginals), a.Provenance.Seed)
+	assert.Equal(t, res.New, experiment.MeasureFilter(g, codes))
 	r, err := g.Generate(generate.Options{N: 5, Seed: 1})
 	require.NoError(t, err)
 	assert.Len(t, r.Images, 5)
@@ -157,7 +158,7 @@ func TestFilterNonMNISTGenerator(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "b.lwlb")
 	stdout, stderr := runOK(t, "filter", "-generator", bin, "-o", out, "-epochs", "3", "-iter", "20", "-batch", "48", "-fpa", "0.5", "-json")
 	assert.Contains(t, stderr, "not an MNIST generator")
-	var res filterResult
+	var res experiment.FilterResult
 	lastJSON(t, stdout, &res)
 	assert.Equal(t, 0, res.TestItems)
 	_, b := checkRetrainedBundle(t, bin, out, 3, 20)

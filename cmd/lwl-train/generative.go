@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lwl-go/lwl/dataset"
+	"github.com/lwl-go/lwl/experiment"
 	"github.com/lwl-go/lwl/format"
 	"github.com/lwl-go/lwl/internal/figure"
 	"github.com/lwl-go/lwl/internal/progress"
@@ -171,13 +172,13 @@ apply. The bundle stores such a graph in the general edge-list form.
 	tm := testSet.X.Rows
 	testEnc := make([]float64, tm*C)
 	testDataErr := a.Encode(testEnc, nil, testSet.X.Data, tm)
-	fcodes := newFilterCodes(enc, testEnc, C, *seed)
+	fcodes := experiment.NewFilterCodes(enc, testEnc, C, *seed)
 	dec := make([]float64, 2*m*784)
 	codeErr := a.Decode(dec, fcodes.Fake, 2*m)
 	fmt.Fprintf(stderr, "final autoencoder: data_err %.4f train, %.4f test; code_err of %d fakes %.4f\n", dataErr, testDataErr, 2*m, codeErr)
 
 	var fe []train.FilterEpoch
-	fset := fc.settings(fcodes, *seed)
+	fset := fc.options().TrainSettings(fcodes, *seed)
 	fset.OnEpoch = func(e train.FilterEpoch) {
 		fe = append(fe, e)
 		printFilterEpoch(stderr, e, fc.epochs)
@@ -192,7 +193,7 @@ apply. The bundle stores such a graph in the general edge-list form.
 		return err
 	}
 	autoNet.DataShape = []int{28, 28}
-	fn, err := formatFilter(filter)
+	fn, err := experiment.FormatFilter(filter)
 	if err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ apply. The bundle stores such a graph in the general edge-list form.
 				"autoencoder_seconds": a.Seconds(), "filter_seconds": last.Seconds},
 			Notes: fmt.Sprintf("lwl-train generative -items %d -test-items %d -delta %g -epochs %d %s -filter-epochs %d -filter-iter %d -filter-batch %d -fpa %g -seed %d",
 				*items, tm, *zdelta, *epochs, layersNote, fc.epochs, fc.iter, fc.batch, fc.fpa, *seed)}}
-	fc.hyper(b.Provenance.Hyper)
+	fc.options().RecordHyper(b.Provenance.Hyper)
 	if graph != nil {
 		delete(b.Provenance.Hyper, "hidden") // the net file gives the layers (Notes)
 	}
