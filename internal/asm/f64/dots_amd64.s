@@ -145,71 +145,6 @@ loop1:
 	VZEROUPPER
 	RET
 
-// func gather4AVX2(d *[4]float64, xt, w *float64, src, eid *int, n int)
-//
-// Gather4Go: per edge one broadcast weight times four interleaved item values (32 bytes
-// at xt + 32·src), edges k mod 4 in four accumulators.
-TEXT ·gather4AVX2(SB), NOSPLIT, $0-48
-	MOVQ d+0(FP), DI
-	MOVQ xt+8(FP), R8
-	MOVQ w+16(FP), R9
-	MOVQ src+24(FP), R10
-	MOVQ eid+32(FP), R11
-	MOVQ n+40(FP), CX
-	MOVQ CX, DX
-	ANDQ $-4, DX
-	XORQ AX, AX
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	CMPQ DX, $0
-	JEQ  tail
-
-loop4:
-	MOVQ         (R10)(AX*8), R12
-	MOVQ         (R11)(AX*8), R13
-	SHLQ         $5, R12
-	VBROADCASTSD (R9)(R13*8), Y4
-	VFMADD231PD  (R8)(R12*1), Y4, Y0
-	MOVQ         8(R10)(AX*8), R12
-	MOVQ         8(R11)(AX*8), R13
-	SHLQ         $5, R12
-	VBROADCASTSD (R9)(R13*8), Y5
-	VFMADD231PD  (R8)(R12*1), Y5, Y1
-	MOVQ         16(R10)(AX*8), R12
-	MOVQ         16(R11)(AX*8), R13
-	SHLQ         $5, R12
-	VBROADCASTSD (R9)(R13*8), Y6
-	VFMADD231PD  (R8)(R12*1), Y6, Y2
-	MOVQ         24(R10)(AX*8), R12
-	MOVQ         24(R11)(AX*8), R13
-	SHLQ         $5, R12
-	VBROADCASTSD (R9)(R13*8), Y7
-	VFMADD231PD  (R8)(R12*1), Y7, Y3
-	ADDQ         $4, AX
-	CMPQ         AX, DX
-	JLT          loop4
-
-tail:
-	CMPQ AX, CX
-	JGE  done4
-	MOVQ         (R10)(AX*8), R12
-	MOVQ         (R11)(AX*8), R13
-	SHLQ         $5, R12
-	VBROADCASTSD (R9)(R13*8), Y4
-	VFMADD231PD  (R8)(R12*1), Y4, Y0
-	INCQ         AX
-	JMP          tail
-
-done4:
-	VADDPD  Y1, Y0, Y0
-	VADDPD  Y3, Y2, Y2
-	VADDPD  Y2, Y0, Y0
-	VMOVUPD Y0, (DI)
-	VZEROUPPER
-	RET
-
 // func dots1x8AVX2(d *[8]float64, x *float64, w *[8]*float64, n4 int)
 //
 // dots1x4AVX2 for eight w rows (their addresses in w), eight accumulators.
@@ -271,7 +206,7 @@ loop8:
 	RET
 
 // func gather1AVX2(x, w *float64, src, eid *int, n int) float64
-// One lane of gather4AVX2: four scalar FMA chains over the edges, edge k in chain k mod 4
+// One lane of gather4NodesAVX2: four scalar FMA chains over the edges, edge k in chain k mod 4
 // (the tail in chain 0), combined as (s0+s1)+(s2+s3).
 TEXT ·gather1AVX2(SB), NOSPLIT, $0-48
 	MOVQ   x+0(FP), R8
@@ -328,7 +263,7 @@ done1:
 	RET
 
 // func gather4NodesAVX2(d, xt, w *float64, src, eid, tab *int, count int)
-// gather4AVX2 for count nodes; node k's edges start at src+8·tab[2k], tab[2k+1] of them,
+// The gathered dot products of count nodes, four items side by side (Gather4Go's sums); node k's edges start at src+8·tab[2k], tab[2k+1] of them,
 // and its sums go to d+32k. Pointers walk the edges, so no index register is needed.
 TEXT ·gather4NodesAVX2(SB), NOSPLIT, $0-56
 	MOVQ d+0(FP), DI

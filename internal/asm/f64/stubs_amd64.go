@@ -175,18 +175,17 @@ func Dots1x4(d *[4]float64, x, w0, w1, w2, w3 []float64) {
 	dots1Tail(d, x, w0, w1, w2, w3, n4)
 }
 
-//go:noescape
-func gather4AVX2(d *[4]float64, xt, w *float64, src, eid *int, n int)
-
 // Gather4 sets d[b] = Σ_k w[eid[k]]·xt[4·src[k]+b] for four interleaved items. See
-// Gather4Go. The assembly does not check the indices: callers pass src within xt's nodes
-// and eid within w (infer takes them from a validated network).
+// Gather4Go. It is Gather4Nodes for one node; the assembly does not check the indices:
+// callers pass src within xt's nodes and eid within w (infer takes them from a validated
+// network).
 func Gather4(d *[4]float64, xt, w []float64, src, eid []int) {
 	if !useAVX2 || len(src) == 0 || len(eid) < len(src) {
 		Gather4Go(d, xt, w, src, eid)
 		return
 	}
-	gather4AVX2(d, &xt[0], &w[0], &src[0], &eid[0], len(src))
+	tab := [2]int{0, len(src)}
+	gather4NodesAVX2(&d[0], &xt[0], &w[0], &src[0], &eid[0], &tab[0], 1)
 }
 
 //go:noescape
