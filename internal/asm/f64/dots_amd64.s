@@ -263,8 +263,9 @@ done1:
 	RET
 
 // func gather4NodesAVX2(d, xt, w *float64, src, eid, tab *int, count int)
-// The gathered dot products of count nodes, four items side by side (Gather4Go's sums); node k's edges start at src+8·tab[2k], tab[2k+1] of them,
-// and its sums go to d+32k. Pointers walk the edges, so no index register is needed.
+// The gathered dot products of count nodes, four items side by side (Gather4Go's sums):
+// node k's edges start at src+8·tab[2k], tab[2k+1] of them, and its sums go to d+32k.
+// Pointers walk the edges, so no index register is needed.
 TEXT ·gather4NodesAVX2(SB), NOSPLIT, $0-56
 	MOVQ d+0(FP), DI
 	MOVQ xt+8(FP), R8
