@@ -36,6 +36,9 @@ type MNISTConvOptions struct {
 	Seed    uint64  // seed of the first run
 	Workers int     // parallel parts per iteration (0: all cores)
 	Jobs    int     // runs at a time (0: one per core)
+	// UntiedEpochs is the tie schedule (train.ClassifierSettings.UntiedEpochs): the first
+	// UntiedEpochs epochs untied, then tied; ≥ Epochs trains the locally connected network.
+	UntiedEpochs int
 	// Out, if set, is the directory for the best run's classifier.lwlb and kernels.png.
 	Out string
 }
@@ -145,7 +148,7 @@ func MNISTConv(ctx context.Context, o MNISTConvOptions, progress Progress) (Conv
 	err = runParallel(ctx, o.Runs, o.Jobs, func(ctx context.Context, i int) error {
 		s := train.ClassifierSettings{Graph: a.Graph,
 			NetworkConfig: train.NetworkConfig{Omega: o.Omega, Upsilon: o.Upsilon, Class: rule, Workers: o.Workers, Ties: a.Ties, WeightMetric: metric},
-			Beta:          o.Beta, IterPerBatch: o.Iter, BatchSize: o.Batch, Epochs: o.Epochs, Seed: o.Seed + uint64(i)}
+			Beta:          o.Beta, IterPerBatch: o.Iter, BatchSize: o.Batch, Epochs: o.Epochs, Seed: o.Seed + uint64(i), UntiedEpochs: o.UntiedEpochs}
 		s.OnEpoch = func(e train.EpochStats) {
 			bar.Add(1, fmt.Sprintf("run %d epoch %d: errstop %.4g train_err %.4f test_err %.4f", i+1, e.Epoch, e.ErrStop, e.TrainErr, e.TestErr))
 		}
@@ -169,6 +172,9 @@ func MNISTConv(ctx context.Context, o MNISTConvOptions, progress Progress) (Conv
 	sum := ConvResult{Arch: o.Arch, Shapes: a.String(), WeightMetric: o.WMetric, Runs: o.Runs, Epochs: o.Epochs, PerRun: res, TestErrMin: math.Inf(1),
 		Hyper: map[string]float64{"beta": o.Beta, "omega": o.Omega, "upsilon": o.Upsilon, "delta": o.Delta, "ee": o.EE,
 			"batch": float64(o.Batch), "iter": float64(o.Iter), "epochs": float64(o.Epochs)}}
+	if o.UntiedEpochs > 0 {
+		sum.Hyper["untied_epochs"] = float64(o.UntiedEpochs)
+	}
 	var trs, tes, secs []float64
 	for i, r := range res {
 		trs, tes, secs = append(trs, r.TrainErr), append(tes, r.TestErr), append(secs, r.Seconds)
@@ -220,7 +226,7 @@ func writeConvBest(o MNISTConvOptions, a *train.Arch, r *train.ClassifierResult,
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b, err := ClassifierBundle(r, tr, ClassifierBundleInfo{Arch: o.Arch, Built: a, WMetric: o.WMetric, Sizes: a.Sizes, Shape: []int{28, 28},
+	b, err := ClassifierBundle(r, tr, ClassifierBundleInfo{Arch: o.Arch, Built: a, WMetric: o.WMetric, UntiedEpochs: o.UntiedEpochs, Sizes: a.Sizes, Shape: []int{28, 28},
 		Beta: o.Beta, Omega: o.Omega, Upsilon: o.Upsilon, Delta: o.Delta, EE: o.EE, Batch: o.Batch, Iter: o.Iter, Epochs: o.Epochs, Seed: run.Seed},
 		ClassifierMetrics(r, r.Epochs[len(r.Epochs)-1]))
 	if err != nil {
@@ -229,6 +235,9 @@ func writeConvBest(o MNISTConvOptions, a *train.Arch, r *train.ClassifierResult,
 	wm := ""
 	if o.WMetric != "" {
 		wm = ", -wmetric " + o.WMetric
+	}
+	if o.UntiedEpochs > 0 {
+		wm += fmt.Sprintf(", -untied-epochs %d", o.UntiedEpochs)
 	}
 	b.Provenance.Notes = fmt.Sprintf("lwl-train repro mnist-conv -arch %s%s, seed %d, %d epochs of batch %d × %d iterations; %s; %s",
 		o.Arch, wm, run.Seed, o.Epochs, o.Batch, o.Iter, a, time.Now().UTC().Format(time.DateOnly))

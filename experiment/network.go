@@ -127,6 +127,10 @@ type ClassifierBundleInfo struct {
 	Arch    string      // the architecture's spec, when Built is set
 	Built   *train.Arch // the BuildArch network, if any
 	WMetric string      // the per-layer weight metric spec (WeightMetric), if any
+	// UntiedEpochs is the tie schedule (train.ClassifierSettings.UntiedEpochs). A Built
+	// network trained untied throughout (UntiedEpochs ≥ Epochs) is saved in the general form
+	// without its convolutions, whose ties do not hold.
+	UntiedEpochs int
 	// FromNet is set when the graph came from a net file: saved in the general form.
 	FromNet bool
 	Sizes   []int // the layer sizes of a layered network
@@ -147,6 +151,15 @@ func ClassifierBundle(res *train.ClassifierResult, tr dataset.Labelled, info Cla
 	var n *format.Network
 	var notes string
 	switch {
+	case info.Built != nil && info.UntiedEpochs >= max(info.Epochs, 1):
+		var err error
+		if n, err = train.FormatNetwork(c.Graph, c.Activation, c.Omega, info.Delta, slices.Clone(c.Weights), slices.Clone(c.Biases)); err != nil {
+			return nil, err
+		}
+		notes = fmt.Sprintf("-arch %s untied (locally connected): %v", info.Arch, info.Built)
+		if info.WMetric != "" {
+			notes += "; -wmetric " + info.WMetric
+		}
 	case info.Built != nil:
 		var err error
 		if n, err = train.FormatArch(info.Built, c.Activation, c.Omega, info.Delta, slices.Clone(c.Weights), slices.Clone(c.Biases)); err != nil {
@@ -166,12 +179,16 @@ func ClassifierBundle(res *train.ClassifierResult, tr dataset.Labelled, info Cla
 		n = layeredClassifier(c, info.Delta, info.Sizes)
 	}
 	n.DataShape = info.Shape
-	return &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
+	b := &format.Bundle{Kind: format.KindClassifier, Network: n, Provenance: format.Provenance{
 		Hyper: map[string]float64{"beta": info.Beta, "omega": info.Omega, "upsilon": info.Upsilon, "delta": info.Delta,
 			"batch": float64(info.Batch), "iter": float64(info.Iter), "epochs": float64(info.Epochs), "tol": info.Tol,
 			"ee": info.EE, "exempt": float64(info.Exempt), "fpa": info.FPA},
 		Metrics: metrics, Seed: info.Seed, Dataset: tr.Name, DatasetSize: tr.X.Rows, Created: time.Now().UTC(), Notes: notes,
-	}}, nil
+	}}
+	if info.UntiedEpochs > 0 {
+		b.Provenance.Hyper["untied_epochs"] = float64(info.UntiedEpochs)
+	}
+	return b, nil
 }
 
 // layeredClassifier is the compact layered form of a classifier on train.Layered(sizes...).

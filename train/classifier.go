@@ -152,6 +152,13 @@ type ClassifierSettings struct {
 	BatchSize     int     // |K|; 0 or more than the items means one batch of all items
 	Epochs        int     // 0 means 1
 	Seed          uint64  // initial weights and epoch shuffles
+	// UntiedEpochs, when positive and NetworkConfig.Ties ties anything, trains the first
+	// UntiedEpochs epochs untied (every edge and node its own parameter: the locally
+	// connected network on the same graph, the same work per iteration), then moves the
+	// consensus to the nearest tied point in the metric of eq. (27), Network.TieParams, and
+	// goes on tied. UntiedEpochs ≥ Epochs trains untied throughout. A schedule beyond the
+	// paper: docs/experiments/conv-classifier.md measures it.
+	UntiedEpochs int
 
 	// Trace, if set, gets every iteration's RRR_err, numbered across the run.
 	Trace func(iter int, rrrErr float64)
@@ -257,11 +264,16 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 	}
 	src := newPCG(s.Seed)
 	rng := rand.New(src)
+	untied := s.UntiedEpochs > 0 && cfg.Ties != nil && cfg.Ties.Tied()
+	tiedCfg := cfg
+	if untied {
+		cfg.Ties = nil
+	}
 	net, err := NewNetwork(g, cfg, rng)
 	if err != nil {
 		return nil, err
 	}
-	defer net.Close()
+	defer func() { net.Close() }() // net is replaced when the schedule ties it
 	if len(net.data) != D {
 		return nil, fmt.Errorf("train: the graph has %d data nodes, the data %d columns", len(net.data), D)
 	}
@@ -283,6 +295,26 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		setting    = classifierSetting(net, s, batch)
 		hash       = dataHash(trainSet)
 	)
+	if untied {
+		setting["untied_epochs"] = float64(s.UntiedEpochs)
+	}
+	// tie ends the untied epochs of the schedule: the same consensus moved to its nearest tied
+	// point (project), or taken as it is (a checkpoint's weights, already tied).
+	tie := func(project bool) error {
+		t, err := NewNetwork(g, tiedCfg, NewRand(0)) // its random start is overwritten
+		if err != nil {
+			return err
+		}
+		if project {
+			t.TieParams(net.wA, net.bB)
+		} else {
+			t.setWeights(net.wA)
+			copy(t.bB, net.bB)
+		}
+		net.Close()
+		net, model, untied = t, t.Classifier(), false
+		return nil
+	}
 	if err := Agree(cfg.Reducer, settingHash(setting, hash, float64(len(net.parts)), float64(epochs), float64(len(trainSet.Labels)))); err != nil {
 		return nil, err
 	}
@@ -292,6 +324,11 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		rng.Shuffle(N, func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
 	l.start = func(rows []int) (Iterator, error) {
+		if untied && l.epoch > s.UntiedEpochs {
+			if err := tie(true); err != nil {
+				return nil, err
+			}
+		}
 		for r, k := range rows {
 			copy(buf[r*D:(r+1)*D], trainSet.X.Row(k))
 			lab[r] = trainSet.Labels[k]
@@ -372,6 +409,11 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		}
 		net.setWeights(c.W)
 		copy(net.bB, c.B)
+		if untied && (c.Epoch > s.UntiedEpochs+1 || c.Epoch == s.UntiedEpochs+1 && c.Next > 0) {
+			if err := tie(false); err != nil { // the checkpoint was taken after the schedule tied
+				return nil, err
+			}
+		}
 		copy(l.order, c.Order)
 		res.Work, res.Epochs, res.Flagged, secs0 = c.Work, slices.Clone(c.History), slices.Clone(c.Flagged), c.Seconds
 		if c.Next > 0 {

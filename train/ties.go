@@ -277,5 +277,21 @@ func (n *Network) meanBiases() {
 	}
 }
 
+// TieParams sets the consensus to the tied point nearest to weights w and biases b in the
+// metric of eq. (27): each weight parameter the mean of the edges that carry it, each kernel
+// scaled to norm Ω (26f, g with one item), each bias parameter the g²-weighted mean of its
+// nodes (26i). Every copy of a kernel weight weighs the same (its layer's γ², Weight
+// metric), so the nearest point is the plain mean. Without ties it is SetParams. w and b
+// are the model's weights and biases (Weights, Biases) and are not changed.
+func (n *Network) TieParams(w, b []float64) {
+	if n.ties == nil {
+		n.SetParams(w, b)
+		return
+	}
+	n.ties.tiedWeights(n.wA, w, n.tw, 1, n.omega, nil)
+	n.ties.tiedBiases(n.bB, b, n.g2, n.tb, n.tbw, 1)
+	n.toEngine()
+}
+
 // Ties returns the network's ties, or nil when nothing is tied.
 func (n *Network) Ties() *Ties { return n.ties }

@@ -73,6 +73,7 @@ type classifyFlags struct {
 	wmetric                              string      // -wmetric: per-layer weight metric γ²
 	built                                *train.Arch // set by settings when -arch is given
 	epochs, batch, iter, exempt, workers int
+	untiedEpochs                         int // -untied-epochs: the tie schedule (train.ClassifierSettings.UntiedEpochs)
 	beta, tol, omega, upsilon, delta     float64
 	ee, fpa, actDelta                    float64
 	relabel                              bool
@@ -103,7 +104,10 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.actDelta, "act-delta", 0.4, "Δ of the step and zigmoid activations: the step's gap width (margin Δ/2 each side, appendix C); the zigmoid's ramp spans z ∈ [−Δ, Δ] (reference programs)")
 	fs.IntVar(&f.workers, "workers", 0, "parallel parts per iteration (0: all cores)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (initial weights, shuffles)")
+	fs.IntVar(&f.untiedEpochs, "untied-epochs", 0, untiedEpochsUsage)
 }
+
+const untiedEpochsUsage = "with -arch: train the first N epochs untied (every edge its own weight: locally connected), then move to the nearest tied point and go on tied; N ≥ -epochs trains untied throughout and saves no convolutions (docs/experiments/conv-classifier.md)"
 
 // settings turns the flags into training settings for data with d inputs and the given
 // number of classes; defaultHidden fills in -layers when it is empty. shape is the image
@@ -195,6 +199,10 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 		NetworkConfig: train.NetworkConfig{Omega: f.omega, Upsilon: f.upsilon, Activation: act,
 			Class: rule, Workers: f.workers, Ties: ties, WeightMetric: metric, Reducer: reducer},
 		Beta: f.beta, Tol: f.tol, IterPerBatch: f.iter, BatchSize: f.batch, Epochs: f.epochs, Seed: f.seed,
+		UntiedEpochs: f.untiedEpochs,
+	}
+	if f.untiedEpochs < 0 || f.untiedEpochs > 0 && f.built == nil {
+		return s, nil, &usageError{"-untied-epochs needs -arch and a count ≥ 0"}
 	}
 	return s, sizes, nil
 }
@@ -429,7 +437,7 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 
 // bundleInfo is what a classifier bundle records of cf.
 func (cf classifyFlags) bundleInfo(shape, sizes []int) experiment.ClassifierBundleInfo {
-	return experiment.ClassifierBundleInfo{Arch: cf.arch, Built: cf.built, WMetric: cf.wmetric,
+	return experiment.ClassifierBundleInfo{Arch: cf.arch, Built: cf.built, WMetric: cf.wmetric, UntiedEpochs: cf.untiedEpochs,
 		FromNet: cf.graph != nil, Sizes: sizes, Shape: shape, Beta: cf.beta, Tol: cf.tol, Omega: cf.omega, Upsilon: cf.upsilon,
 		Delta: cf.delta, EE: cf.ee, FPA: cf.fpa, Batch: cf.batch, Iter: cf.iter, Epochs: cf.epochs, Exempt: cf.exempt, Seed: cf.seed}
 }

@@ -197,11 +197,10 @@ func TestClassifyIDX(t *testing.T) {
 	}
 }
 
-// classify -arch trains a convolutional classifier on image data: the bundle describes the
-// convolution (inspect shows it), the runtime's classes on it give the reported errors, and
-// kernels.png shows the first layer's kernels.
-func TestClassifyConv(t *testing.T) {
-	dir := t.TempDir()
+// stripesIDX writes 96 8×8 images of horizontal (label 0) or vertical (1) stripes as IDX
+// files in dir and returns the images' and the labels' paths.
+func stripesIDX(t *testing.T, dir string) (img, lab string) {
+	t.Helper()
 	const n = 96
 	pix, lbl := make([]byte, 0, n*64), make([]byte, n)
 	for k := range n { // 8×8 horizontal (0) or vertical (1) stripes at phase k/2
@@ -220,8 +219,17 @@ func TestClassifyConv(t *testing.T) {
 			}
 		}
 	}
-	img := idxFile(t, filepath.Join(dir, "img.idx"), []uint32{n, 8, 8}, pix)
-	lab := idxFile(t, filepath.Join(dir, "lab.idx"), []uint32{n}, lbl)
+	img = idxFile(t, filepath.Join(dir, "img.idx"), []uint32{n, 8, 8}, pix)
+	lab = idxFile(t, filepath.Join(dir, "lab.idx"), []uint32{n}, lbl)
+	return img, lab
+}
+
+// classify -arch trains a convolutional classifier on image data: the bundle describes the
+// convolution (inspect shows it), the runtime's classes on it give the reported errors, and
+// kernels.png shows the first layer's kernels.
+func TestClassifyConv(t *testing.T) {
+	dir := t.TempDir()
+	img, lab := stripesIDX(t, dir)
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
 	args := []string{"classify", "-idx-images", img, "-idx-labels", lab, "-test-idx-images", img, "-test-idx-labels", lab,
@@ -285,5 +293,79 @@ func TestClassifyConv(t *testing.T) {
 	cfg, err := png.DecodeConfig(f)
 	if err != nil || cfg.Width <= cfg.Height || cfg.Height < 3*12 {
 		t.Errorf("kernels.png: %+v, %v; want one row of two 3×3 kernels at scale 12", cfg, err)
+	}
+}
+
+// The tie schedule from the shell: -untied-epochs ≥ -epochs trains the locally connected
+// network and saves it without convolutions (the runtime gives the reported errors);
+// fewer untied epochs end tied, with convolutions. lwl-train curves reads the checkpoints
+// of both and draws them side by side.
+func TestClassifyUntiedEpochsAndCurves(t *testing.T) {
+	dir := t.TempDir()
+	img, lab := stripesIDX(t, dir)
+	tr, err := dataset.ReadLabelledIDX(img, lab, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"classify", "-idx-images", img, "-idx-labels", lab, "-test-idx-images", img, "-test-idx-labels", lab,
+		"-arch", "conv3x2,dense2", "-epochs", "2", "-batch", "32", "-iter", "20", "-omega", "1", "-workers", "1", "-json"}
+	for _, tc := range []struct {
+		untied string
+		conv   int
+		hyper  float64
+	}{{"2", 0, 2}, {"1", 1, 1}} {
+		out := filepath.Join(dir, "u"+tc.untied)
+		var stdout, stderr bytes.Buffer
+		args := append(slices.Clone(base), "-untied-epochs", tc.untied, "-out", out, "-checkpoint", filepath.Join(dir, "u"+tc.untied+".ckpt"))
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("-untied-epochs %s: exit %d\nstderr: %s", tc.untied, code, stderr.String())
+		}
+		var got classifyResult
+		lastJSON(t, stdout.String(), &got)
+		m, err := infer.Load(filepath.Join(out, "classifier.lwlb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := m.Bundle()
+		if len(b.Network.Conv) != tc.conv || b.Provenance.Hyper["untied_epochs"] != tc.hyper {
+			t.Errorf("-untied-epochs %s: %d convolutions, hyper %v", tc.untied, len(b.Network.Conv), b.Provenance.Hyper)
+		}
+		if e := runtimeErr(m, tr); e != got.TrainErr {
+			t.Errorf("-untied-epochs %s: runtime error %v, trainer reported %v", tc.untied, e, got.TrainErr)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	png1 := filepath.Join(dir, "curves.png")
+	if code := run([]string{"curves", "-o", png1, "-json", "untied=" + filepath.Join(dir, "u2.ckpt"), "schedule=" + filepath.Join(dir, "u1.ckpt")}, &stdout, &stderr); code != 0 {
+		t.Fatalf("curves: exit %d: %s", code, stderr.String())
+	}
+	var runs []curveRun
+	lastJSON(t, stdout.String(), &runs)
+	if len(runs) != 2 || runs[1].Name != "schedule" || len(runs[0].Epochs) != 2 || runs[0].Epochs[1].Epoch != 2 || runs[0].Epochs[1].TestErr == nil {
+		t.Errorf("curves -json: %+v", runs)
+	}
+	f, err := os.Open(png1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 1280 || cfg.Height != 480 {
+		t.Errorf("curves.png: %+v, %v; want two 640×480 panels", cfg, err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"curves"}, 2, "NAME=CHECKPOINT"},
+		{[]string{"curves", "x.ckpt"}, 2, "want NAME=CHECKPOINT"},
+		{[]string{"curves", "a=" + img}, 1, img},
+		{[]string{"classify", "-majority", "2", "-untied-epochs", "1"}, 2, "-untied-epochs needs -arch"},
+	} {
+		stdout.Reset()
+		stderr.Reset()
+		if code := run(tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.msg) {
+			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tc.args, code, stderr.String(), tc.code, tc.msg)
+		}
 	}
 }

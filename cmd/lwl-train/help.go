@@ -10,7 +10,7 @@ var commandGroups = []struct {
 }{
 	{"Train", []string{"classify", "nmf", "generative", "filter"}},
 	{"Apply", []string{"predict", "export", "judge"}},
-	{"Inspect", []string{"inspect", "verify"}},
+	{"Inspect", []string{"inspect", "curves", "verify"}},
 	{"Reproduce", []string{"repro"}},
 }
 

@@ -50,16 +50,17 @@ the same as Ω 0.63 on those layers alone), 4 epochs, about 8 CPU-minutes a run.
 	seed := fs.Uint64("seed", 1, "seed of the first run")
 	workers := fs.Int("workers", 0, "parallel parts per iteration (0: all cores)")
 	jobs := fs.Int("jobs", 1, "runs at a time")
+	untiedEpochs := fs.Int("untied-epochs", 0, untiedEpochsUsage)
 	out := fs.String("out", "", "directory for the best run's classifier.lwlb and kernels.png (empty: none)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
 	if err := fs.parseNoArgs(args); err != nil {
 		return err
 	}
-	if *n < *batch || *runs <= 0 || *epochs <= 0 || *iter <= 0 || *batch <= 0 {
-		return &usageError{"-n must be at least -batch; -runs, -epochs, -iter and -batch positive"}
+	if *n < *batch || *runs <= 0 || *epochs <= 0 || *iter <= 0 || *batch <= 0 || *untiedEpochs < 0 {
+		return &usageError{"-n must be at least -batch; -runs, -epochs, -iter and -batch positive, -untied-epochs not negative"}
 	}
 	sum, err := experiment.MNISTConv(ctx, experiment.MNISTConvOptions{N: *n, Arch: *arch, Runs: *runs, Epochs: *epochs, Batch: *batch, Iter: *iter,
-		Beta: *beta, Omega: *omega, Upsilon: *upsilon, WMetric: *wmetric, Delta: *delta, EE: *ee, Seed: *seed, Workers: *workers, Jobs: *jobs, Out: *out},
+		Beta: *beta, Omega: *omega, Upsilon: *upsilon, WMetric: *wmetric, Delta: *delta, EE: *ee, Seed: *seed, Workers: *workers, Jobs: *jobs, Out: *out, UntiedEpochs: *untiedEpochs},
 		newBarProgress(stderr))
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"image"
+	stddraw "image/draw"
+	"image/png"
 	"io"
 	"math"
 	"strconv"
@@ -60,6 +62,10 @@ func WriteSeriesCSV(w io.Writer, header []string, cols ...[]float64) error {
 type Series struct {
 	Name string
 	Y    []float64
+	// Color is the index of the series' colour in plotutil's palette, plus one; zero means
+	// the series' own position in the plot.
+	Color  int
+	Dashed bool // drawn dashed
 }
 
 // Plot describes a series plot. The zero value draws an untitled, linear plot of
@@ -137,6 +143,12 @@ func (p Plot) Render(series ...Series) (*vgimg.Canvas, error) {
 			return nil, fmt.Errorf("figure: series %q: %w", s.Name, err)
 		}
 		line.Color = plotutil.Color(i)
+		if s.Color > 0 {
+			line.Color = plotutil.Color(s.Color - 1)
+		}
+		if s.Dashed {
+			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
 		line.Width = vg.Points(1)
 		pl.Add(line)
 		if s.Name != "" {
@@ -250,4 +262,35 @@ func decimate(y []float64, maxPts int, logY bool) plotter.XYs {
 		}
 	}
 	return out
+}
+
+// Panel is one plot of a row of panels (WritePanels).
+type Panel struct {
+	Plot   Plot
+	Series []Series
+}
+
+// WritePanels draws the panels side by side, each at its plot's size, and writes them to
+// path as one PNG image (atomically, as Plot.Write).
+func WritePanels(path string, panels ...Panel) error {
+	imgs := make([]image.Image, len(panels))
+	w, h := 0, 0
+	for i, p := range panels {
+		c, err := p.Plot.Render(p.Series...)
+		if err != nil {
+			return err
+		}
+		imgs[i] = c.Image()
+		b := imgs[i].Bounds()
+		w, h = w+b.Dx(), max(h, b.Dy())
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	stddraw.Draw(out, out.Bounds(), image.White, image.Point{}, stddraw.Src)
+	x := 0
+	for _, im := range imgs {
+		b := im.Bounds()
+		stddraw.Draw(out, image.Rect(x, 0, x+b.Dx(), b.Dy()), im, b.Min, stddraw.Src)
+		x += b.Dx()
+	}
+	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, out) })
 }

@@ -62,10 +62,10 @@ func TestSeriesPlotPNG(t *testing.T) {
 		w, h   int
 	}{
 		{"default", Plot{Title: "RRR_err", XLabel: "iteration", YLabel: "RRR_err", LogY: true},
-			[]Series{{"run 1", rrrErr(3000)}, {"run 2", rrrErr(50000)}}, DefaultWidth, DefaultHeight},
-		{"small linear", Plot{Width: 320, Height: 200}, []Series{{"", []float64{3, 1, 2}}}, 320, 200},
-		{"empty log", Plot{LogY: true, Width: 100, Height: 80}, []Series{{"zeros", []float64{0, 0}}}, 100, 80},
-		{"flat log", Plot{LogY: true, Width: 200, Height: 150}, []Series{{"flat", []float64{0.5, 0.5}}}, 200, 150},
+			[]Series{{Name: "run 1", Y: rrrErr(3000)}, {Name: "run 2", Y: rrrErr(50000)}}, DefaultWidth, DefaultHeight},
+		{"small linear", Plot{Width: 320, Height: 200}, []Series{{Y: []float64{3, 1, 2}}}, 320, 200},
+		{"empty log", Plot{LogY: true, Width: 100, Height: 80}, []Series{{Name: "zeros", Y: []float64{0, 0}}}, 100, 80},
+		{"flat log", Plot{LogY: true, Width: 200, Height: 150}, []Series{{Name: "flat", Y: []float64{0.5, 0.5}}}, 200, 150},
 		{"no series", Plot{Width: 200, Height: 150}, nil, 200, 150},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,7 +89,7 @@ func TestSeriesPlotPNG(t *testing.T) {
 	}
 	// SeriesPlot uses the default size, and leaves no temporary files behind.
 	path := filepath.Join(dir, "sp.png")
-	if err := SeriesPlot(path, "t", "x", "y", true, Series{"a", rrrErr(100)}); err != nil {
+	if err := SeriesPlot(path, "t", "x", "y", true, Series{Name: "a", Y: rrrErr(100)}); err != nil {
 		t.Fatal(err)
 	}
 	ents, _ := os.ReadDir(dir)
@@ -159,5 +159,35 @@ func TestLogTicks(t *testing.T) {
 	}
 	if tk := (logTicks{}).Ticks(0.2, 0.5); len(tk) == 0 {
 		t.Error("narrow range: no ticks")
+	}
+}
+
+// Panels sit side by side at their own sizes, in one PNG; dashed and coloured series draw.
+func TestWritePanels(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.png")
+	err := WritePanels(path,
+		Panel{Plot{Width: 300, Height: 200, LogY: true}, []Series{{Name: "a", Y: rrrErr(50)}, {Name: "a dashed", Y: rrrErr(40), Color: 1, Dashed: true}}},
+		Panel{Plot{Width: 200, Height: 250}, []Series{{Name: "b", Y: []float64{1, 2, 3}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 500 || b.Dy() != 250 {
+		t.Errorf("image is %d×%d, want 500×250", b.Dx(), b.Dy())
+	}
+	// Below the shorter (left) panel the image is white padding.
+	if r, g, b, _ := img.At(150, 240).RGBA(); r != 0xffff || g != 0xffff || b != 0xffff {
+		t.Errorf("below the shorter panel: %x %x %x, want white", r, g, b)
+	}
+	if err := WritePanels(filepath.Join(t.TempDir(), "missing", "p.png")); err == nil {
+		t.Error("writing into a missing folder: no error")
 	}
 }
