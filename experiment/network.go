@@ -217,3 +217,32 @@ func layeredClassifier(c *train.Classifier, delta float64, sizes []int) *format.
 	copy(n.B, c.Biases)
 	return n
 }
+
+// ClassifierStart reads the weights and biases of the classifier bundle at path as the
+// start of a run on graph g (train.ClassifierSettings.InitWeights, InitBiases): a warm
+// start. The bundle must hold a classifier on the same graph, edge for edge (a run with
+// the same -layers or -arch saves it so); its float32 values are the start.
+func ClassifierStart(path string, g *train.Graph) (w, b []float64, err error) {
+	bd, err := format.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := bd.Network
+	if bd.Kind != format.KindClassifier {
+		return nil, nil, fmt.Errorf("%s: a %v bundle, not a classifier", path, bd.Kind)
+	}
+	from, to := n.Edges()
+	same := n.Nodes == g.Nodes() && len(from) == g.Edges()
+	for j := 0; same && j < g.Nodes(); j++ {
+		for e := g.InStart[j]; e < g.InStart[j+1]; e++ {
+			if from[e] != g.Src[e] || to[e] != j {
+				same = false
+				break
+			}
+		}
+	}
+	if !same {
+		return nil, nil, fmt.Errorf("%s: its network (%d nodes, %d edges) is not this run's graph (%d nodes, %d edges) edge for edge", path, n.Nodes, len(from), g.Nodes(), g.Edges())
+	}
+	return slices.Clone(n.W), slices.Clone(n.B), nil
+}

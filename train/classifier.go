@@ -159,6 +159,12 @@ type ClassifierSettings struct {
 	// goes on tied. UntiedEpochs ≥ Epochs trains untied throughout. A schedule beyond the
 	// paper: docs/experiments/conv-classifier.md measures it.
 	UntiedEpochs int
+	// InitWeights and InitBiases, if set (one per edge of the graph, one per node), start the
+	// run there instead of at the random start of section 5.4: a warm start, for instance
+	// from an untied or a shorter run. They are moved to the nearest point of this run's ties
+	// and norms (Network.TieParams; Network.SetParams when untied). A Resume takes
+	// precedence: the checkpoint holds the state.
+	InitWeights, InitBiases []float64
 
 	// Trace, if set, gets every iteration's RRR_err, numbered across the run.
 	Trace func(iter int, rrrErr float64)
@@ -274,6 +280,17 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		return nil, err
 	}
 	defer func() { net.Close() }() // net is replaced when the schedule ties it
+	if s.InitWeights != nil || s.InitBiases != nil {
+		if len(s.InitWeights) != g.Edges() || len(s.InitBiases) != g.Nodes() {
+			return nil, fmt.Errorf("%w: a start of %d weights and %d biases for a graph of %d edges and %d nodes", ErrSettings, len(s.InitWeights), len(s.InitBiases), g.Edges(), g.Nodes())
+		}
+		for _, v := range append(slices.Clone(s.InitWeights), s.InitBiases...) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%w: the start holds %v", ErrSettings, v)
+			}
+		}
+		net.TieParams(s.InitWeights, s.InitBiases)
+	}
 	if len(net.data) != D {
 		return nil, fmt.Errorf("train: the graph has %d data nodes, the data %d columns", len(net.data), D)
 	}

@@ -228,3 +228,45 @@ func TestTiedConsensusIsMeanForAnyLayerMetric(t *testing.T) {
 		prev = move
 	}
 }
+
+// A warm start (InitWeights, InitBiases) starts the run at the nearest point of its ties and
+// norms: with a vanishing step the weights and hidden biases stay there (the class biases
+// move by the class projection of the one iteration whatever β); a start of the wrong size
+// or with a non-finite value is refused.
+func TestInitWeights(t *testing.T) {
+	ctx := context.Background()
+	a := mustArch(t, 6, 6, 1, "conv3x2,dense2")
+	tr, te := stripes(100, 1), stripes(50, 2)
+	rng := NewRand(4)
+	w, b := make([]float64, a.Graph.Edges()), make([]float64, a.Graph.Nodes())
+	for e := range w {
+		w[e] = 2*rng.Float64() - 1
+	}
+	for j := a.Sizes[0]; j < len(b); j++ {
+		b[j] = 0.2*rng.Float64() - 0.1
+	}
+	s := scheduleSettings(a)
+	s.Epochs, s.IterPerBatch, s.Beta = 1, 1, 1e-12
+	s.InitWeights, s.InitBiases = w, b
+	res, err := TrainClassifier(ctx, tr, te, s)
+	require.NoError(t, err)
+	n, err := NewNetwork(a.Graph, s.NetworkConfig, NewRand(1))
+	require.NoError(t, err)
+	defer n.Close()
+	n.TieParams(w, b)
+	checkTiesHold(t, a.Graph, a.Ties, res.Classifier.Weights, 1)
+	for e, v := range n.Weights() {
+		require.InDelta(t, v, res.Classifier.Weights[e], 1e-9, "weight %d", e)
+	}
+	for j, v := range n.Biases() {
+		if a.Graph.Roles[j] == Hidden {
+			require.InDelta(t, v, res.Classifier.Biases[j], 1e-9, "bias %d", j)
+		}
+	}
+	s.InitWeights = w[1:]
+	_, err = TrainClassifier(ctx, tr, te, s)
+	require.ErrorIs(t, err, ErrSettings)
+	s.InitWeights = append([]float64{math.NaN()}, w[1:]...)
+	_, err = TrainClassifier(ctx, tr, te, s)
+	require.ErrorIs(t, err, ErrSettings)
+}

@@ -73,7 +73,8 @@ type classifyFlags struct {
 	wmetric                              string      // -wmetric: per-layer weight metric γ²
 	built                                *train.Arch // set by settings when -arch is given
 	epochs, batch, iter, exempt, workers int
-	untiedEpochs                         int // -untied-epochs: the tie schedule (train.ClassifierSettings.UntiedEpochs)
+	untiedEpochs                         int    // -untied-epochs: the tie schedule (train.ClassifierSettings.UntiedEpochs)
+	init                                 string // -init: a classifier bundle to start from
 	beta, tol, omega, upsilon, delta     float64
 	ee, fpa, actDelta                    float64
 	relabel                              bool
@@ -105,6 +106,7 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.workers, "workers", 0, "parallel parts per iteration (0: all cores)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (initial weights, shuffles)")
 	fs.IntVar(&f.untiedEpochs, "untied-epochs", 0, untiedEpochsUsage)
+	fs.StringVar(&f.init, "init", "", "start from this classifier bundle's weights and biases (the same -layers, -arch or -net), moved to this run's ties and norm Ω, instead of a random start: a warm start, or another schedule after a run")
 }
 
 const untiedEpochsUsage = "with -arch: train the first N epochs untied (every edge its own weight: locally connected), then move to the nearest tied point and go on tied; N ≥ -epochs trains untied throughout and saves no convolutions (docs/experiments/conv-classifier.md)"
@@ -203,6 +205,11 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 	}
 	if f.untiedEpochs < 0 || f.untiedEpochs > 0 && f.built == nil {
 		return s, nil, &usageError{"-untied-epochs needs -arch and a count ≥ 0"}
+	}
+	if f.init != "" {
+		if s.InitWeights, s.InitBiases, err = experiment.ClassifierStart(f.init, g); err != nil {
+			return s, nil, err
+		}
 	}
 	return s, sizes, nil
 }

@@ -334,7 +334,15 @@ func TestClassifyUntiedEpochsAndCurves(t *testing.T) {
 			t.Errorf("-untied-epochs %s: runtime error %v, trainer reported %v", tc.untied, e, got.TrainErr)
 		}
 	}
+	// A warm start from the untied run's bundle: tied from there on.
 	var stdout, stderr bytes.Buffer
+	warm := filepath.Join(dir, "warm")
+	if code := run(append(slices.Clone(base), "-init", filepath.Join(dir, "u2", "classifier.lwlb"), "-out", warm), &stdout, &stderr); code != 0 {
+		t.Fatalf("-init: exit %d\nstderr: %s", code, stderr.String())
+	}
+	if m, err := infer.Load(filepath.Join(warm, "classifier.lwlb")); err != nil || len(m.Bundle().Network.Conv) != 1 {
+		t.Fatalf("-init: %v", err)
+	}
 	png1 := filepath.Join(dir, "curves.png")
 	if code := run([]string{"curves", "-o", png1, "-json", "untied=" + filepath.Join(dir, "u2.ckpt"), "schedule=" + filepath.Join(dir, "u1.ckpt")}, &stdout, &stderr); code != 0 {
 		t.Fatalf("curves: exit %d: %s", code, stderr.String())
@@ -361,6 +369,8 @@ func TestClassifyUntiedEpochsAndCurves(t *testing.T) {
 		{[]string{"curves", "x.ckpt"}, 2, "want NAME=CHECKPOINT"},
 		{[]string{"curves", "a=" + img}, 1, img},
 		{[]string{"classify", "-majority", "2", "-untied-epochs", "1"}, 2, "-untied-epochs needs -arch"},
+		{append(slices.Clone(base), "-init", "../../testdata/mnist-classifier.lwlb", "-out", filepath.Join(dir, "x")), 1, "mnist-classifier.lwlb: its network (814 nodes, 15880 edges) is not this run's graph (138 nodes, 792 edges)"},
+		{append(slices.Clone(base), "-init", filepath.Join(dir, "nope.lwlb"), "-out", filepath.Join(dir, "x")), 1, "nope.lwlb"},
 	} {
 		stdout.Reset()
 		stderr.Reset()
