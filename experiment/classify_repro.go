@@ -48,19 +48,64 @@ type Checkpoints struct {
 	Resume bool
 }
 
+// train runs TrainClassifier for run i (0-based) with the run's checkpoint in ck.Dir
+// (runNNN.ckpt: written after every epoch and when ctx is cancelled, resumed from with
+// ck.Resume). When ctx is cancelled the run ends after its batch in progress and the error
+// wraps train.ErrInterrupted. Resumed epochs advance bar.
+func (ck Checkpoints) train(ctx context.Context, i int, tr, te dataset.Labelled, s train.ClassifierSettings, bar reporter, epochs int) (*train.ClassifierResult, error) {
+	path := ""
+	if ck.Dir != "" {
+		path = filepath.Join(ck.Dir, fmt.Sprintf("run%03d.ckpt", i+1))
+		s.Checkpoint = func(c *train.ClassifierCheckpoint) error { return c.WriteFile(path) }
+	}
+	if ck.Resume {
+		c, err := train.ReadClassifierCheckpoint(path)
+		switch {
+		case errors.Is(err, iofs.ErrNotExist):
+		case err != nil:
+			return nil, err
+		default:
+			s.Resume = c
+			bar.Add(min(len(c.History), epochs), "")
+		}
+	}
+	s.Interrupt = ctx.Done()
+	r, err := train.TrainClassifier(context.WithoutCancel(ctx), tr, te, s)
+	if errors.Is(err, train.ErrInterrupted) && path != "" {
+		if werr := r.Checkpoint.WriteFile(path); werr != nil {
+			return nil, werr
+		}
+	}
+	return r, err
+}
+
+// prepare checks ck and makes its directory.
+func (ck Checkpoints) prepare() error {
+	if ck.Resume && ck.Dir == "" {
+		return optionsErr("Checkpoints.Resume needs Checkpoints.Dir")
+	}
+	if ck.Dir != "" {
+		return os.MkdirAll(ck.Dir, 0o755)
+	}
+	return nil
+}
+
+// interrupted is the error of runs that ctx stopped.
+func (ck Checkpoints) interrupted() error {
+	if ck.Dir == "" {
+		return fmt.Errorf("%w (no checkpoint directory: the runs are lost)", train.ErrInterrupted)
+	}
+	return fmt.Errorf("%w; the runs' checkpoints are in %s", train.ErrInterrupted, ck.Dir)
+}
+
 // classifierRuns trains runs classifiers (seed+i each) and sums them up. data returns the
 // data of run i. With ck.Dir each run keeps a checkpoint there. When ctx is cancelled
 // every run ends after its batch in progress (saving its checkpoint) and the error wraps
 // train.ErrInterrupted.
 func classifierRuns(ctx context.Context, name string, runs, jobs int, data func(i int) (dataset.Labelled, dataset.Labelled, error),
 	settings func(i int) train.ClassifierSettings, ck Checkpoints, progress Progress) (ClassifierResult, error) {
-	if ck.Resume && ck.Dir == "" {
-		return ClassifierResult{}, optionsErr("Checkpoints.Resume needs Checkpoints.Dir")
-	}
-	if ck.Dir != "" {
-		if err := os.MkdirAll(ck.Dir, 0o755); err != nil {
-			return ClassifierResult{}, err
-		}
+	if err := ck.prepare(); err != nil {
+		return ClassifierResult{}, err
 	}
 	res := make([]ClassifierRun, runs)
 	// Progress counts epochs over all runs, so that a long run shows how far it has got.
@@ -76,29 +121,7 @@ func classifierRuns(ctx context.Context, name string, runs, jobs int, data func(
 		s.OnEpoch = func(e train.EpochStats) {
 			bar.Add(1, fmt.Sprintf("run %d epoch %d: train_err %.4f test_err %.4f", i+1, e.Epoch, e.TrainErr, e.TestErr))
 		}
-		path := ""
-		if ck.Dir != "" {
-			path = filepath.Join(ck.Dir, fmt.Sprintf("run%03d.ckpt", i+1))
-			s.Checkpoint = func(c *train.ClassifierCheckpoint) error { return c.WriteFile(path) }
-		}
-		if ck.Resume {
-			c, err := train.ReadClassifierCheckpoint(path)
-			switch {
-			case errors.Is(err, iofs.ErrNotExist):
-			case err != nil:
-				return err
-			default:
-				s.Resume = c
-				bar.Add(min(len(c.History), epochs), "")
-			}
-		}
-		s.Interrupt = ctx.Done()
-		r, err := train.TrainClassifier(context.WithoutCancel(ctx), tr, te, s)
-		if errors.Is(err, train.ErrInterrupted) && path != "" {
-			if werr := r.Checkpoint.WriteFile(path); werr != nil {
-				return werr
-			}
-		}
+		r, err := ck.train(ctx, i, tr, te, s, bar, epochs)
 		if err != nil {
 			return err
 		}
@@ -108,10 +131,7 @@ func classifierRuns(ctx context.Context, name string, runs, jobs int, data func(
 	}, func(int) {})
 	bar.Finish()
 	if errors.Is(err, train.ErrInterrupted) || (err != nil && ctx.Err() != nil) {
-		if ck.Dir == "" {
-			return ClassifierResult{}, fmt.Errorf("%w (no checkpoint directory: the runs are lost)", train.ErrInterrupted)
-		}
-		return ClassifierResult{}, fmt.Errorf("%w; the runs' checkpoints are in %s", train.ErrInterrupted, ck.Dir)
+		return ClassifierResult{}, ck.interrupted()
 	}
 	if err != nil {
 		return ClassifierResult{}, err

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -36,6 +37,9 @@ type MNISTConvOptions struct {
 	Seed    uint64  // seed of the first run
 	Workers int     // parallel parts per iteration (0: all cores)
 	Jobs    int     // runs at a time (0: one per core)
+	// Checkpoints, if set, keep every run's state (runNNN.ckpt after every epoch and when ctx
+	// is cancelled) and resume from it.
+	Checkpoints
 	// UntiedEpochs is the tie schedule (train.ClassifierSettings.UntiedEpochs): the first
 	// UntiedEpochs epochs untied, then tied; ≥ Epochs trains the locally connected network.
 	UntiedEpochs int
@@ -142,6 +146,9 @@ func MNISTConv(ctx context.Context, o MNISTConvOptions, progress Progress) (Conv
 	bar := reporter{progress}
 	bar.Printf("repro mnist-conv: %d/%d items, %v (%d edges, %d weights, %d biases), %d runs × %d epochs, batch %d × %d iterations, β %g Ω %g Υ %g Δ %g, ee %g, weight metric γ² %s\n",
 		tr.X.Rows, te.X.Rows, a, a.Graph.Edges(), a.Ties.WeightParams, a.Ties.BiasParams-tr.X.Cols, o.Runs, o.Epochs, o.Batch, o.Iter, o.Beta, o.Omega, o.Upsilon, o.Delta, o.EE, wm)
+	if err := o.Checkpoints.prepare(); err != nil {
+		return ConvResult{}, err
+	}
 	res := make([]ConvRun, o.Runs)
 	results := make([]*train.ClassifierResult, o.Runs)
 	bar.Start("epochs (all runs)", o.Runs*o.Epochs)
@@ -152,7 +159,7 @@ func MNISTConv(ctx context.Context, o MNISTConvOptions, progress Progress) (Conv
 		s.OnEpoch = func(e train.EpochStats) {
 			bar.Add(1, fmt.Sprintf("run %d epoch %d: errstop %.4g train_err %.4f test_err %.4f", i+1, e.Epoch, e.ErrStop, e.TrainErr, e.TestErr))
 		}
-		r, err := train.TrainClassifier(ctx, tr, te, s)
+		r, err := o.Checkpoints.train(ctx, i, tr, te, s, bar, o.Epochs)
 		if err != nil {
 			return err
 		}
@@ -166,6 +173,9 @@ func MNISTConv(ctx context.Context, o MNISTConvOptions, progress Progress) (Conv
 		return nil
 	}, func(int) {})
 	bar.Finish()
+	if errors.Is(err, train.ErrInterrupted) || (err != nil && ctx.Err() != nil) {
+		return ConvResult{}, o.Checkpoints.interrupted()
+	}
 	if err != nil {
 		return ConvResult{}, err
 	}

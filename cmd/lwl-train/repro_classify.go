@@ -38,6 +38,15 @@ func (c *reproCheckpoints) check() (experiment.Checkpoints, error) {
 	return experiment.Checkpoints{Dir: c.dir, Resume: c.resume}, nil
 }
 
+// reproInterrupted is the error of repro runs stopped by a signal, saying where their
+// checkpoints are.
+func reproInterrupted(ck experiment.Checkpoints) error {
+	if ck.Dir == "" {
+		return &interruptedError{"interrupted (no -checkpoint DIR: the runs are lost)"}
+	}
+	return &interruptedError{fmt.Sprintf("interrupted; the runs' checkpoints are in %s: run the same command with -resume to go on", ck.Dir)}
+}
+
 // runClassRepro runs a classifier experiment (experiment.Majority, experiment.MNISTClassifier)
 // and prints the per-run table and summary. Ctrl-C ends every run after its batch in
 // progress (saving the checkpoints); a second Ctrl-C quits at once.
@@ -51,10 +60,7 @@ func runClassRepro(ctx context.Context, ck experiment.Checkpoints, stdout, stder
 	defer stopWatch()
 	out, err := exp(p)
 	if errors.Is(err, train.ErrInterrupted) {
-		if ck.Dir == "" {
-			return &interruptedError{"interrupted (no -checkpoint DIR: the runs are lost)"}
-		}
-		return &interruptedError{fmt.Sprintf("interrupted; the runs' checkpoints are in %s: run the same command with -resume to go on", ck.Dir)}
+		return reproInterrupted(ck)
 	}
 	if err != nil {
 		return err

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 
 	"github.com/lwl-go/lwl/experiment"
@@ -53,15 +56,30 @@ the same as Ω 0.63 on those layers alone), 4 epochs, about 8 CPU-minutes a run.
 	untiedEpochs := fs.Int("untied-epochs", 0, untiedEpochsUsage)
 	out := fs.String("out", "", "directory for the best run's classifier.lwlb and kernels.png (empty: none)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
+	var ckf reproCheckpoints
+	ckf.register(fs.FlagSet)
 	if err := fs.parseNoArgs(args); err != nil {
+		return err
+	}
+	cks, err := ckf.check()
+	if err != nil {
 		return err
 	}
 	if *n < *batch || *runs <= 0 || *epochs <= 0 || *iter <= 0 || *batch <= 0 || *untiedEpochs < 0 {
 		return &usageError{"-n must be at least -batch; -runs, -epochs, -iter and -batch positive, -untied-epochs not negative"}
 	}
+	p := newBarProgress(stderr)
+	stopWatch := context.AfterFunc(ctx, func() {
+		signal.Reset(os.Interrupt) // a second Ctrl-C quits at once
+		p.Printf("interrupted: ending each run after its batch in progress (Ctrl-C again quits at once)\n")
+	})
+	defer stopWatch()
 	sum, err := experiment.MNISTConv(ctx, experiment.MNISTConvOptions{N: *n, Arch: *arch, Runs: *runs, Epochs: *epochs, Batch: *batch, Iter: *iter,
-		Beta: *beta, Omega: *omega, Upsilon: *upsilon, WMetric: *wmetric, Delta: *delta, EE: *ee, Seed: *seed, Workers: *workers, Jobs: *jobs, Out: *out, UntiedEpochs: *untiedEpochs},
-		newBarProgress(stderr))
+		Beta: *beta, Omega: *omega, Upsilon: *upsilon, WMetric: *wmetric, Delta: *delta, EE: *ee, Seed: *seed, Workers: *workers, Jobs: *jobs, Out: *out, UntiedEpochs: *untiedEpochs, Checkpoints: cks},
+		p)
+	if errors.Is(err, train.ErrInterrupted) {
+		return reproInterrupted(cks)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lwl-go/lwl/experiment"
 
 	"github.com/lwl-go/lwl/dataset"
 	"github.com/lwl-go/lwl/infer"
@@ -28,5 +35,36 @@ func TestShippedConvClassifier(t *testing.T) {
 	e := runtimeErr(m, te)
 	if want := b.Provenance.Metrics["test_err"]; e != want || e >= 0.0738 {
 		t.Errorf("runtime test_err %v, provenance %v (dense: 0.0738)", e, want)
+	}
+}
+
+// repro mnist-conv keeps a checkpoint per run: one epoch, then -resume with two, ends where
+// an unbroken two-epoch run ends; the schedule (-untied-epochs) is part of the settings a
+// checkpoint must match, and shows in the JSON's hyperparameters.
+func TestReproMNISTConvCheckpointResume(t *testing.T) {
+	needMNIST(t)
+	dir := t.TempDir()
+	base := []string{"repro", "mnist-conv", "-n", "200", "-runs", "1", "-batch", "100", "-iter", "3", "-workers", "1", "-untied-epochs", "1", "-json"}
+	stdout, _ := runOK(t, append(base, "-epochs", "2")...)
+	var whole experiment.ConvResult
+	lastJSON(t, stdout, &whole)
+	ck := filepath.Join(dir, "ck")
+	runOK(t, append(base, "-epochs", "1", "-checkpoint", ck)...)
+	if _, err := os.Stat(filepath.Join(ck, "run001.ckpt")); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _ = runOK(t, append(base, "-epochs", "2", "-checkpoint", ck, "-resume")...)
+	var resumed experiment.ConvResult
+	lastJSON(t, stdout, &resumed)
+	w, r := whole.PerRun[0], resumed.PerRun[0]
+	if w.TrainErr != r.TrainErr || w.TestErr != r.TestErr || w.ErrStop != r.ErrStop || !slices.Equal(w.Moved, r.Moved) {
+		t.Errorf("resumed %+v, unbroken %+v", r, w)
+	}
+	if whole.Hyper["untied_epochs"] != 1 {
+		t.Errorf("hyper %v", whole.Hyper)
+	}
+	var errb bytes.Buffer
+	if code := run([]string{"repro", "mnist-conv", "-n", "200", "-runs", "1", "-batch", "100", "-iter", "3", "-workers", "1", "-epochs", "2", "-checkpoint", ck, "-resume"}, io.Discard, &errb); code != 1 || !strings.Contains(errb.String(), "untied_epochs") {
+		t.Errorf("resume with another schedule: exit %d, %s", code, errb.String())
 	}
 }
