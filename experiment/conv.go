@@ -43,6 +43,9 @@ type MNISTConvOptions struct {
 	// UntiedEpochs is the tie schedule (train.ClassifierSettings.UntiedEpochs): the first
 	// UntiedEpochs epochs untied, then tied; ≥ Epochs trains the locally connected network.
 	UntiedEpochs int
+	// Average reports and saves each epoch's mean of the batch consensuses
+	// (train.ClassifierSettings.Average).
+	Average bool
 	// Out, if set, is the directory for the best run's classifier.lwlb and kernels.png.
 	Out string
 }
@@ -155,7 +158,7 @@ func MNISTConv(ctx context.Context, o MNISTConvOptions, progress Progress) (Conv
 	err = runParallel(ctx, o.Runs, o.Jobs, func(ctx context.Context, i int) error {
 		s := train.ClassifierSettings{Graph: a.Graph,
 			NetworkConfig: train.NetworkConfig{Omega: o.Omega, Upsilon: o.Upsilon, Class: rule, Workers: o.Workers, Ties: a.Ties, WeightMetric: metric},
-			Beta:          o.Beta, IterPerBatch: o.Iter, BatchSize: o.Batch, Epochs: o.Epochs, Seed: o.Seed + uint64(i), UntiedEpochs: o.UntiedEpochs}
+			Beta:          o.Beta, IterPerBatch: o.Iter, BatchSize: o.Batch, Epochs: o.Epochs, Seed: o.Seed + uint64(i), UntiedEpochs: o.UntiedEpochs, Average: o.Average}
 		s.OnEpoch = func(e train.EpochStats) {
 			bar.Add(1, fmt.Sprintf("run %d epoch %d: errstop %.4g train_err %.4f test_err %.4f", i+1, e.Epoch, e.ErrStop, e.TrainErr, e.TestErr))
 		}
@@ -184,6 +187,9 @@ func MNISTConv(ctx context.Context, o MNISTConvOptions, progress Progress) (Conv
 			"batch": float64(o.Batch), "iter": float64(o.Iter), "epochs": float64(o.Epochs)}}
 	if o.UntiedEpochs > 0 {
 		sum.Hyper["untied_epochs"] = float64(o.UntiedEpochs)
+	}
+	if o.Average {
+		sum.Hyper["average"] = 1
 	}
 	var trs, tes, secs []float64
 	for i, r := range res {
@@ -236,7 +242,7 @@ func writeConvBest(o MNISTConvOptions, a *train.Arch, r *train.ClassifierResult,
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b, err := ClassifierBundle(r, tr, ClassifierBundleInfo{Arch: o.Arch, Built: a, WMetric: o.WMetric, UntiedEpochs: o.UntiedEpochs, Sizes: a.Sizes, Shape: []int{28, 28},
+	b, err := ClassifierBundle(r, tr, ClassifierBundleInfo{Arch: o.Arch, Built: a, WMetric: o.WMetric, UntiedEpochs: o.UntiedEpochs, Average: o.Average, Sizes: a.Sizes, Shape: []int{28, 28},
 		Beta: o.Beta, Omega: o.Omega, Upsilon: o.Upsilon, Delta: o.Delta, EE: o.EE, Batch: o.Batch, Iter: o.Iter, Epochs: o.Epochs, Seed: run.Seed},
 		ClassifierMetrics(r, r.Epochs[len(r.Epochs)-1]))
 	if err != nil {

@@ -131,6 +131,7 @@ type ClassifierBundleInfo struct {
 	// network trained untied throughout (UntiedEpochs ≥ Epochs) is saved in the general form
 	// without its convolutions, whose ties do not hold.
 	UntiedEpochs int
+	Average      bool // train.ClassifierSettings.Average
 	// FromNet is set when the graph came from a net file: saved in the general form.
 	FromNet bool
 	Sizes   []int // the layer sizes of a layered network
@@ -187,6 +188,9 @@ func ClassifierBundle(res *train.ClassifierResult, tr dataset.Labelled, info Cla
 	}}
 	if info.UntiedEpochs > 0 {
 		b.Provenance.Hyper["untied_epochs"] = float64(info.UntiedEpochs)
+	}
+	if info.Average {
+		b.Provenance.Hyper["average"] = 1
 	}
 	return b, nil
 }

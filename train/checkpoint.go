@@ -72,21 +72,32 @@ func writeHistory[E epochRecord](w *ckpt.Writer, fields []string, hist []E) {
 }
 
 // readHistory reads what writeHistory wrote for a checkpoint in epoch (1-based), which has
-// epoch−1 whole epochs behind it.
-func readHistory[E any](f *ckpt.File, fields []string, epoch int, from func([]float64) E) ([]E, error) {
+// epoch−1 whole epochs behind it. A history with only the first of the fields (one of the
+// counts in older, for files written before the others were kept) is read too; from then
+// gets its shorter rows.
+func readHistory[E any](f *ckpt.File, fields []string, epoch int, from func([]float64) E, older ...int) ([]E, error) {
+	n := len(fields)
 	if hf := f.String("history_fields"); f.Err() == nil && hf != strings.Join(fields, ",") {
-		return nil, fmt.Errorf("epoch history has fields %.80q, want %q", hf, strings.Join(fields, ","))
+		n = 0
+		for _, k := range older {
+			if hf == strings.Join(fields[:k], ",") {
+				n = k
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("epoch history has fields %.80q, want %q", hf, strings.Join(fields, ","))
+		}
 	}
 	v := f.Floats("history", -1)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if len(v)%len(fields) != 0 || len(v)/len(fields) != epoch-1 {
+	if len(v)%n != 0 || len(v)/n != epoch-1 {
 		return nil, fmt.Errorf("%d values of epoch history at epoch %d", len(v), epoch)
 	}
 	var hist []E
-	for i := 0; i < len(v); i += len(fields) {
-		hist = append(hist, from(v[i:i+len(fields)]))
+	for i := 0; i < len(v); i += n {
+		hist = append(hist, from(v[i:i+n]))
 	}
 	return hist, nil
 }

@@ -165,6 +165,14 @@ type ClassifierSettings struct {
 	// and norms (Network.TieParams; Network.SetParams when untied). A Resume takes
 	// precedence: the checkpoint holds the state.
 	InitWeights, InitBiases []float64
+	// Average, if set, makes each epoch's model (its train_err and test_err, and the
+	// classifier the run returns) the mean of the consensus weights and biases after each of
+	// the epoch's batches, moved to the run's norms (26g): the weight consensus (26f) over
+	// all the epoch's items, each batch's consensus standing for the copies of its items,
+	// then the side constraint, as lemma 4.1 projects. Training goes on from the last
+	// batch's consensus, so the iterates do not change; EpochStats.LastTrainErr and
+	// LastTestErr keep that consensus's errors. Beyond the paper (docs/experiments/conv-classifier.md).
+	Average bool
 
 	// Trace, if set, gets every iteration's RRR_err, numbered across the run.
 	Trace func(iter int, rrrErr float64)
@@ -198,7 +206,11 @@ type EpochStats struct {
 	BatchErr   float64 // classification error of each batch after its iterations, averaged
 	TrainErr   float64 // over the whole training set with the consensus model
 	TestErr    float64 // over the test set (NaN when there is none)
-	Seconds    float64 // cumulative wall time
+	// LastTrainErr and LastTestErr are those of the last batch's consensus: TrainErr and
+	// TestErr themselves unless ClassifierSettings.Average (NaN in a checkpoint's history
+	// written before they were kept).
+	LastTrainErr, LastTestErr float64
+	Seconds                   float64 // cumulative wall time
 }
 
 // Flagged is a training item that the class constraint treated differently from its label in
@@ -352,14 +364,21 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		}
 		return net, net.SetBatch(buf, lab, batch)
 	}
-	var st EpochStats // the epoch in progress
+	var st EpochStats         // the epoch in progress
+	var mean *paramMean       // the epoch's running sums (Average)
+	var meanModel *Classifier // the last whole epoch's mean (Average)
+	if s.Average {
+		mean = &paramMean{w: make([]float64, g.Edges()), b: make([]float64, g.Nodes())}
+	}
 	l.done = func(ep int, rows []int, sts Status, first float64) error {
 		if st.Epoch != ep {
 			st = EpochStats{Epoch: ep}
 			if ep == epochs {
 				res.Flagged = res.Flagged[:0]
 			}
+			mean.reset()
 		}
+		mean.add(net.wA, net.bB)
 		st.Iterations += sts.Iterations
 		res.Work += sts.Work
 		res.Stop = sts.Stop
@@ -392,6 +411,16 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		st.BatchErr /= nb
 		st.TrainErr = model.ErrorRate(trainSet.X, trainSet.Labels)
 		st.TestErr = model.ErrorRate(testSet.X, testSet.Labels)
+		st.LastTrainErr, st.LastTestErr = st.TrainErr, st.TestErr
+		if mean != nil {
+			m, err := mean.classifier(g, net)
+			if err != nil {
+				return err
+			}
+			st.TrainErr = m.ErrorRate(trainSet.X, trainSet.Labels)
+			st.TestErr = m.ErrorRate(testSet.X, testSet.Labels)
+			meanModel = m
+		}
 		st.GWMs = float64(res.Work) * 1e-9
 		st.Seconds = secs0 + time.Since(start).Seconds()
 		res.Epochs = append(res.Epochs, st)
@@ -408,6 +437,9 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 			Setting: setting, Items: N, DataHash: hash, Epoch: l.epoch, Next: l.next, Iter: l.iter, Work: res.Work,
 			Seconds: secs0 + time.Since(start).Seconds(), Order: slices.Clone(l.order), History: slices.Clone(res.Epochs),
 			Flagged: slices.Clone(res.Flagged), W: slices.Clone(net.wA), B: slices.Clone(net.bB)}
+		if mean != nil {
+			c.MeanW, c.MeanB, c.MeanCount = slices.Clone(mean.w), slices.Clone(mean.b), mean.n
+		}
 		if l.next > 0 {
 			c.Partial = st
 		}
@@ -432,6 +464,19 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 			}
 		}
 		copy(l.order, c.Order)
+		// Average changes no iterate, so a checkpoint of a run without it serves one with it
+		// from an epoch's start on (the sums start afresh there); inside an epoch, and for the
+		// model of a finished run, it needs the running sums.
+		if mean != nil && c.MeanW != nil {
+			if len(c.MeanW) != g.Edges() || len(c.MeanB) != g.Nodes() {
+				return nil, fmt.Errorf("%w: a running mean of %d weights and %d biases for a graph of %d edges and %d nodes", ErrCheckpoint, len(c.MeanW), len(c.MeanB), g.Edges(), g.Nodes())
+			}
+			copy(mean.w, c.MeanW)
+			copy(mean.b, c.MeanB)
+			mean.n = c.MeanCount
+		} else if mean != nil && (c.Next > 0 || c.Epoch > epochs) {
+			return nil, fmt.Errorf("%w: taken without ClassifierSettings.Average inside an epoch (or at the run's end): it has no running mean of the epoch's parameters; resume from a checkpoint at an epoch's end with more epochs to run", ErrCheckpoint)
+		}
 		res.Work, res.Epochs, res.Flagged, secs0 = c.Work, slices.Clone(c.History), slices.Clone(c.Flagged), c.Seconds
 		if c.Next > 0 {
 			st = c.Partial
@@ -456,6 +501,14 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 	c, err := NewClassifier(g, append([]float64(nil), net.wA...), append([]float64(nil), net.bB...), net.omega, net.act)
 	if err != nil {
 		return nil, err
+	}
+	if mean != nil && len(res.Epochs) > 0 {
+		if meanModel == nil { // a finished run resumed: the checkpoint holds the last epoch's sums
+			if meanModel, err = mean.classifier(g, net); err != nil {
+				return nil, err
+			}
+		}
+		c = meanModel
 	}
 	res.Classifier = c
 	if s.Class.Mode != ClassStrict && s.Class.Count > 0 {
@@ -514,4 +567,51 @@ func restoreClassifier(c *ClassifierCheckpoint, g *Graph, setting map[string]flo
 		}
 	}
 	return nil
+}
+
+// paramMean sums the consensus weights and biases after each batch of an epoch
+// (ClassifierSettings.Average). Its methods do nothing on a nil paramMean.
+type paramMean struct {
+	w, b []float64
+	n    int
+}
+
+func (m *paramMean) reset() {
+	if m != nil {
+		clear(m.w)
+		clear(m.b)
+		m.n = 0
+	}
+}
+
+func (m *paramMean) add(w, b []float64) {
+	if m == nil {
+		return
+	}
+	for i, v := range w {
+		m.w[i] += v
+	}
+	for i, v := range b {
+		m.b[i] += v
+	}
+	m.n++
+}
+
+// classifier is the mean's model: the mean of the sums, each node's in-weights scaled to the
+// network's norm Ω (26g; a kernel's nodes carry one vector and stay tied).
+func (m *paramMean) classifier(g *Graph, n *Network) (*Classifier, error) {
+	w, b := slices.Clone(m.w), slices.Clone(m.b)
+	inv := 1 / float64(max(m.n, 1))
+	for i := range w {
+		w[i] *= inv
+	}
+	for i := range b {
+		b[i] *= inv
+	}
+	for j := 0; j < g.Nodes(); j++ {
+		if v := w[g.InStart[j]:g.InStart[j+1]]; len(v) > 0 {
+			projectNorm(v, n.omega)
+		}
+	}
+	return NewClassifier(g, w, b, n.omega, n.act)
 }

@@ -37,6 +37,10 @@ type ClassifierCheckpoint struct {
 	History     []EpochStats // every whole epoch so far
 	Flagged     []Flagged    // of the final epoch, so far
 	W, B        []float64
+	// MeanW, MeanB and MeanCount are the running sums of an averaging run
+	// (ClassifierSettings.Average) over the epoch's batches so far; nil otherwise.
+	MeanW, MeanB []float64
+	MeanCount    int
 }
 
 const classifierCheckpointKind = "lwl classifier checkpoint"
@@ -93,14 +97,34 @@ func classifierSetting(n *Network, s ClassifierSettings, batch int) map[string]f
 	return m
 }
 
-var epochFields = []string{"epoch", "gwms", "iterations", "errstart", "errstop", "batch_err", "train_err", "test_err", "seconds"}
+// epochFields name a checkpoint's per-epoch figures; a checkpoint written before the last
+// two were kept has the first oldEpochFieldCount (read with NaN for the others).
+var epochFields = []string{"epoch", "gwms", "iterations", "errstart", "errstop", "batch_err", "train_err", "test_err", "seconds", "last_train_err", "last_test_err"}
+
+const oldEpochFieldCount = 9
+
+// oldEpochFields pads the figures of one epoch from a checkpoint written before
+// last_train_err and last_test_err were kept to n values with NaN.
+func oldEpochFields(v []float64, n int) ([]float64, error) {
+	switch len(v) {
+	case n:
+		return v, nil
+	case oldEpochFieldCount:
+		for len(v) < n {
+			v = append(v, math.NaN())
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("%d values, want %d", len(v), n)
+}
 
 func (e EpochStats) floats() []float64 {
-	return []float64{float64(e.Epoch), e.GWMs, float64(e.Iterations), e.ErrStart, e.ErrStop, e.BatchErr, e.TrainErr, e.TestErr, e.Seconds}
+	return []float64{float64(e.Epoch), e.GWMs, float64(e.Iterations), e.ErrStart, e.ErrStop, e.BatchErr, e.TrainErr, e.TestErr, e.Seconds, e.LastTrainErr, e.LastTestErr}
 }
 
 func epochFromFloats(v []float64) EpochStats {
-	return EpochStats{Epoch: int(v[0]), GWMs: v[1], Iterations: int(v[2]), ErrStart: v[3], ErrStop: v[4], BatchErr: v[5], TrainErr: v[6], TestErr: v[7], Seconds: v[8]}
+	return EpochStats{Epoch: int(v[0]), GWMs: v[1], Iterations: int(v[2]), ErrStart: v[3], ErrStop: v[4], BatchErr: v[5], TrainErr: v[6], TestErr: v[7], Seconds: v[8],
+		LastTrainErr: v[9], LastTestErr: v[10]}
 }
 
 // Encode returns the checkpoint as a file (the container of internal/ckpt).
@@ -136,6 +160,11 @@ func (c *ClassifierCheckpoint) writer() *ckpt.Writer {
 	w.Ints("flagged", fl)
 	w.Floats("w", c.W)
 	w.Floats("b", c.B)
+	if c.MeanW != nil {
+		w.Floats("mean_w", c.MeanW)
+		w.Floats("mean_b", c.MeanB)
+		w.Int("mean_count", c.MeanCount)
+	}
 	return w
 }
 
@@ -171,10 +200,15 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 	c.Seconds = f.Float("seconds")
 	c.Rand = f.Bytes("rand")
 	c.Order = f.Ints("order", c.Items, 0, c.Items-1)
-	partial := f.Floats("partial", len(epochFields))
+	partial := f.Floats("partial", -1)
 	fl := f.Ints("flagged", -1, Exempted, maxInt)
 	c.W = f.Floats("w", len(c.Src))
 	c.B = f.Floats("b", len(roles))
+	if f.Has("mean_w") {
+		c.MeanW = f.Floats("mean_w", len(c.Src))
+		c.MeanB = f.Floats("mean_b", len(roles))
+		c.MeanCount = f.Int("mean_count", 0, maxInt)
+	}
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -198,9 +232,16 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 	if err := checkPermutation(c.Order, "item"); err != nil {
 		return nil, err
 	}
-	c.Partial = epochFromFloats(partial)
+	if partial, err := oldEpochFields(partial, len(epochFields)); err != nil {
+		return nil, fmt.Errorf("partial epoch: %w", err)
+	} else {
+		c.Partial = epochFromFloats(partial)
+	}
 	var err error
-	if c.History, err = readHistory(f, epochFields, c.Epoch, epochFromFloats); err != nil {
+	if c.History, err = readHistory(f, epochFields, c.Epoch, func(v []float64) EpochStats {
+		v, _ = oldEpochFields(slices.Clone(v), len(epochFields)) // readHistory gives whole rows
+		return epochFromFloats(v)
+	}, oldEpochFieldCount); err != nil {
 		return nil, err
 	}
 	if len(fl)%3 != 0 {
@@ -212,7 +253,7 @@ func decodeClassifierCheckpoint(f *ckpt.File) (*ClassifierCheckpoint, error) {
 		}
 		c.Flagged = append(c.Flagged, Flagged{Item: fl[i], Label: fl[i+1], Assigned: fl[i+2]})
 	}
-	if err := checkFinite(c.W, c.B); err != nil {
+	if err := checkFinite(c.W, c.B, c.MeanW, c.MeanB); err != nil {
 		return nil, err
 	}
 	return c, nil

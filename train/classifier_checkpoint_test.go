@@ -241,6 +241,14 @@ func FuzzDecodeClassifierCheckpoint(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(c.Encode())
+	s.Average, s.Checkpoint = true, func(k *ClassifierCheckpoint) error { c = k; return nil }
+	if _, err := TrainClassifier(context.Background(), tr, dataset.Labelled{}, s); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(c.Encode()) // with the running mean of Average
+	if old, err := os.ReadFile("testdata/classifier-epoch2-v1.ckpt"); err == nil {
+		f.Add(old) // nine figures per epoch
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// The input's last four bytes are replaced by its CRC, so that mutations reach the
 		// fields rather than stopping at the checksum.

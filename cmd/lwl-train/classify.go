@@ -75,6 +75,7 @@ type classifyFlags struct {
 	epochs, batch, iter, exempt, workers int
 	untiedEpochs                         int    // -untied-epochs: the tie schedule (train.ClassifierSettings.UntiedEpochs)
 	init                                 string // -init: a classifier bundle to start from
+	average                              bool   // -average: train.ClassifierSettings.Average
 	beta, tol, omega, upsilon, delta     float64
 	ee, fpa, actDelta                    float64
 	relabel                              bool
@@ -106,8 +107,11 @@ func (f *classifyFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.workers, "workers", 0, "parallel parts per iteration (0: all cores)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed (initial weights, shuffles)")
 	fs.IntVar(&f.untiedEpochs, "untied-epochs", 0, untiedEpochsUsage)
+	fs.BoolVar(&f.average, "average", false, averageUsage)
 	fs.StringVar(&f.init, "init", "", "start from this classifier bundle's weights and biases (the same -layers, -arch or -net), moved to this run's ties and norm Ω, instead of a random start: a warm start, or another schedule after a run")
 }
+
+const averageUsage = "report and save each epoch's mean of the consensus after each batch (moved to norm Ω) instead of the last batch's: the weight consensus (26f) over the epoch's items; the iterates do not change (docs/experiments/conv-classifier.md)"
 
 const untiedEpochsUsage = "with -arch: train the first N epochs untied (every edge its own weight: locally connected), then move to the nearest tied point and go on tied; N ≥ -epochs trains untied throughout and saves no convolutions (docs/experiments/conv-classifier.md)"
 
@@ -201,7 +205,7 @@ func (f *classifyFlags) settings(d, classes int, defaultHidden, shape []int) (tr
 		NetworkConfig: train.NetworkConfig{Omega: f.omega, Upsilon: f.upsilon, Activation: act,
 			Class: rule, Workers: f.workers, Ties: ties, WeightMetric: metric, Reducer: reducer},
 		Beta: f.beta, Tol: f.tol, IterPerBatch: f.iter, BatchSize: f.batch, Epochs: f.epochs, Seed: f.seed,
-		UntiedEpochs: f.untiedEpochs,
+		UntiedEpochs: f.untiedEpochs, Average: f.average,
 	}
 	if f.untiedEpochs < 0 || f.untiedEpochs > 0 && f.built == nil {
 		return s, nil, &usageError{"-untied-epochs needs -arch and a count ≥ 0"}
@@ -444,7 +448,7 @@ func writeClassifyOutputs(dir string, res *train.ClassifierResult, series []floa
 
 // bundleInfo is what a classifier bundle records of cf.
 func (cf classifyFlags) bundleInfo(shape, sizes []int) experiment.ClassifierBundleInfo {
-	return experiment.ClassifierBundleInfo{Arch: cf.arch, Built: cf.built, WMetric: cf.wmetric, UntiedEpochs: cf.untiedEpochs,
+	return experiment.ClassifierBundleInfo{Arch: cf.arch, Built: cf.built, WMetric: cf.wmetric, UntiedEpochs: cf.untiedEpochs, Average: cf.average,
 		FromNet: cf.graph != nil, Sizes: sizes, Shape: shape, Beta: cf.beta, Tol: cf.tol, Omega: cf.omega, Upsilon: cf.upsilon,
 		Delta: cf.delta, EE: cf.ee, FPA: cf.fpa, Batch: cf.batch, Iter: cf.iter, Epochs: cf.epochs, Exempt: cf.exempt, Seed: cf.seed}
 }

@@ -54,6 +54,7 @@ the same as Ω 0.63 on those layers alone), 4 epochs, about 8 CPU-minutes a run.
 	workers := fs.Int("workers", 0, "parallel parts per iteration (0: all cores)")
 	jobs := fs.Int("jobs", 1, "runs at a time")
 	untiedEpochs := fs.Int("untied-epochs", 0, untiedEpochsUsage)
+	average := fs.Bool("average", true, averageUsage+"; -average=false: the last batch's, as before")
 	out := fs.String("out", "", "directory for the best run's classifier.lwlb and kernels.png (empty: none)")
 	asJSON := fs.Bool("json", false, "print a JSON summary as the last line of stdout")
 	var ckf reproCheckpoints
@@ -75,7 +76,7 @@ the same as Ω 0.63 on those layers alone), 4 epochs, about 8 CPU-minutes a run.
 	})
 	defer stopWatch()
 	sum, err := experiment.MNISTConv(ctx, experiment.MNISTConvOptions{N: *n, Arch: *arch, Runs: *runs, Epochs: *epochs, Batch: *batch, Iter: *iter,
-		Beta: *beta, Omega: *omega, Upsilon: *upsilon, WMetric: *wmetric, Delta: *delta, EE: *ee, Seed: *seed, Workers: *workers, Jobs: *jobs, Out: *out, UntiedEpochs: *untiedEpochs, Checkpoints: cks},
+		Beta: *beta, Omega: *omega, Upsilon: *upsilon, WMetric: *wmetric, Delta: *delta, EE: *ee, Seed: *seed, Workers: *workers, Jobs: *jobs, Out: *out, UntiedEpochs: *untiedEpochs, Average: *average, Checkpoints: cks},
 		p)
 	if errors.Is(err, train.ErrInterrupted) {
 		return reproInterrupted(cks)
