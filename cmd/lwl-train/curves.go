@@ -21,8 +21,10 @@ const curvesUsage = `Usage: lwl-train curves [-o FILE.png] [-json] NAME=CHECKPOI
 Reads classifier checkpoints (classify -checkpoint writes one after every epoch, so a run
 in progress can be read too) and prints their per-epoch history as one table: run, epoch,
 GWMs, seconds, errstop (mean last RRR_err of the epoch's batches), train_err, test_err.
-With -o it draws the learning curves side by side: train_err (dashed) and test_err
-(solid) per epoch on the left, errstop per epoch on the right, one colour per run.
+For a run with -average, train_err and test_err are the epoch mean's, and last_test_err
+is that of the last batch's consensus. With -o it draws the learning curves side by side:
+train_err (dashed), test_err (solid) and, where it differs, last_test_err (dotted) per
+epoch on the left, errstop per epoch on the right, one colour per run.
 
 Example:
   lwl-train classify -mnist 10000 -arch conv5s2x8,conv5s2x16,dense10 -batch 100 -iter 20 -wmetric 0.1,0.1,1 -delta 0.7 -exempt 1 -epochs 40 -checkpoint tied.ckpt -out tied
@@ -43,6 +45,9 @@ type curvesEpoch struct {
 	ErrStop  float64  `json:"errstop"`
 	TrainErr float64  `json:"train_err"`
 	TestErr  *float64 `json:"test_err"` // null without test data
+	// LastTestErr is the last batch consensus's test_err (differs from TestErr with
+	// -average; null without test data or in a checkpoint written before it was kept).
+	LastTestErr *float64 `json:"last_test_err"`
 }
 
 func runCurves(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -72,6 +77,10 @@ func runCurves(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				v := e.TestErr
 				ce.TestErr = &v
 			}
+			if !math.IsNaN(e.LastTestErr) {
+				v := e.LastTestErr
+				ce.LastTestErr = &v
+			}
 			r.Epochs = append(r.Epochs, ce)
 		}
 		if len(r.Epochs) == 0 {
@@ -80,30 +89,41 @@ func runCurves(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		runs = append(runs, r)
 	}
 	tw := newTable(stdout)
-	tw.row("run", "epoch", "GWMs", "seconds", "errstop", "train_err", "test_err")
+	tw.row("run", "epoch", "GWMs", "seconds", "errstop", "train_err", "test_err", "last_test_err")
+	cell := func(v *float64) string {
+		if v == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.4f", *v)
+	}
 	for _, r := range runs {
 		for _, e := range r.Epochs {
-			te := "-"
-			if e.TestErr != nil {
-				te = fmt.Sprintf("%.4f", *e.TestErr)
-			}
 			tw.row(r.Name, fmt.Sprint(e.Epoch), fmt.Sprintf("%.4g", e.GWMs), fmt.Sprintf("%.0f", e.Seconds),
-				fmt.Sprintf("%.4g", e.ErrStop), fmt.Sprintf("%.4f", e.TrainErr), te)
+				fmt.Sprintf("%.4g", e.ErrStop), fmt.Sprintf("%.4f", e.TrainErr), cell(e.TestErr), cell(e.LastTestErr))
 		}
 	}
 	tw.flush()
 	if *out != "" {
 		var errs, stops []figure.Series
 		for i, r := range runs {
-			tr, te, st := make([]float64, len(r.Epochs)), make([]float64, len(r.Epochs)), make([]float64, len(r.Epochs))
+			n := len(r.Epochs)
+			tr, te, lt, st := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+			differs := false
 			for k, e := range r.Epochs {
-				tr[k], st[k], te[k] = e.TrainErr, e.ErrStop, math.NaN()
+				tr[k], st[k], te[k], lt[k] = e.TrainErr, e.ErrStop, math.NaN(), math.NaN()
 				if e.TestErr != nil {
 					te[k] = *e.TestErr
+				}
+				if e.LastTestErr != nil {
+					lt[k] = *e.LastTestErr
+					differs = differs || lt[k] != te[k]
 				}
 			}
 			errs = append(errs, figure.Series{Name: r.Name + " test", Y: te, Color: i + 1},
 				figure.Series{Name: r.Name + " train", Y: tr, Color: i + 1, Dashed: true})
+			if differs {
+				errs = append(errs, figure.Series{Name: r.Name + " test, last batch", Y: lt, Color: i + 1, Dotted: true})
+			}
 			stops = append(stops, figure.Series{Name: r.Name, Y: st, Color: i + 1})
 		}
 		err := figure.WritePanels(*out,

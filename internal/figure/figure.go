@@ -66,6 +66,7 @@ type Series struct {
 	// the series' own position in the plot.
 	Color  int
 	Dashed bool // drawn dashed
+	Dotted bool // drawn dotted
 }
 
 // Plot describes a series plot. The zero value draws an untitled, linear plot of
@@ -146,8 +147,11 @@ func (p Plot) Render(series ...Series) (*vgimg.Canvas, error) {
 		if s.Color > 0 {
 			line.Color = plotutil.Color(s.Color - 1)
 		}
-		if s.Dashed {
+		switch {
+		case s.Dashed:
 			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		case s.Dotted:
+			line.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
 		}
 		line.Width = vg.Points(1)
 		pl.Add(line)
