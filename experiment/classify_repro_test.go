@@ -124,7 +124,8 @@ func TestMNISTConv(t *testing.T) {
 	if e := runtimeErr(m, te); e != got.TestErrMin {
 		t.Errorf("saved classifier: runtime test_err %v, best run reported %v", e, got.TestErrMin)
 	}
-	if len(m.Bundle().Network.Conv) != 1 || !strings.Contains(m.Bundle().Provenance.Notes, "repro mnist-conv -arch conv7s3x4,dense10, -wmetric 0.1,1") {
+	if len(m.Bundle().Network.Conv) != 1 || !strings.Contains(m.Bundle().Provenance.Notes, "repro mnist-conv -arch conv7s3x4,dense10, -wmetric 0.1,1") ||
+		m.Bundle().Provenance.Hyper["average"] != 1 {
 		t.Errorf("bundle conv %v notes %q", m.Bundle().Network.Conv, m.Bundle().Provenance.Notes)
 	}
 }
