@@ -118,6 +118,10 @@ func TestOldClassifierCheckpoint(t *testing.T) {
 	require.Len(t, res.Epochs, 3)
 	whole, err := TrainClassifier(context.Background(), tr, te, checkpointSettings())
 	require.NoError(t, err)
-	assert.Equal(t, whole.Epochs[2].TestErr, res.Epochs[2].TestErr)
-	assert.Equal(t, whole.Classifier.Weights, res.Classifier.Weights)
+	// The fixture was written with the assembly kernels; under -tags noasm the pure-Go twins
+	// round differently, so the resumed run matches the unbroken one closely, not bit for bit.
+	assert.InDelta(t, whole.Epochs[2].TestErr, res.Epochs[2].TestErr, 0.01)
+	for i, w := range whole.Classifier.Weights {
+		require.InDelta(t, w, res.Classifier.Weights[i], 1e-9, "weight %d", i)
+	}
 }
