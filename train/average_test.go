@@ -53,14 +53,7 @@ func TestAverageResume(t *testing.T) {
 	for _, stopAfter := range []int{3, 4, 5, 15} {
 		s := scheduleSettings(a)
 		s.Average = true
-		stop := make(chan struct{})
-		done := 0
-		s.Interrupt = stop
-		s.OnBatch = func(int, []int, []int) {
-			if done++; done == stopAfter {
-				close(stop)
-			}
-		}
+		interruptAfter(&s, stopAfter)
 		part, err := TrainClassifier(ctx, tr, te, s)
 		require.ErrorIs(t, err, ErrInterrupted)
 		c, err := DecodeClassifierCheckpoint(part.Checkpoint.Encode())
@@ -85,14 +78,7 @@ func TestAverageResume(t *testing.T) {
 	sameRun(t, &ClassifierResult{Classifier: whole.Classifier, Epochs: append(rest.Epochs[:2:2], whole.Epochs[2:]...),
 		Work: whole.Work, Flagged: whole.Flagged, ModelFlagged: whole.ModelFlagged}, rest, "from a plain run's epoch 2")
 	s = scheduleSettings(a)
-	stop := make(chan struct{})
-	done := 0
-	s.Interrupt = stop
-	s.OnBatch = func(int, []int, []int) {
-		if done++; done == 3 {
-			close(stop)
-		}
-	}
+	interruptAfter(&s, 3)
 	part, err := TrainClassifier(ctx, tr, te, s)
 	require.ErrorIs(t, err, ErrInterrupted)
 	s = scheduleSettings(a)

@@ -117,9 +117,11 @@ func checkPermutation(order []int, what string) error {
 
 // checkFinite reports a parameter that is NaN or infinite.
 func checkFinite(params ...[]float64) error {
-	for _, v := range slices.Concat(params...) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("a parameter is %v", v)
+	for _, p := range params {
+		for _, v := range p {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("a parameter is %v", v)
+			}
 		}
 	}
 	return nil

@@ -296,10 +296,8 @@ func TrainClassifier(ctx context.Context, trainSet, testSet dataset.Labelled, s 
 		if len(s.InitWeights) != g.Edges() || len(s.InitBiases) != g.Nodes() {
 			return nil, fmt.Errorf("%w: a start of %d weights and %d biases for a graph of %d edges and %d nodes", ErrSettings, len(s.InitWeights), len(s.InitBiases), g.Edges(), g.Nodes())
 		}
-		for _, v := range append(slices.Clone(s.InitWeights), s.InitBiases...) {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%w: the start holds %v", ErrSettings, v)
-			}
+		if err := checkFinite(s.InitWeights, s.InitBiases); err != nil {
+			return nil, fmt.Errorf("%w: the start: %v", ErrSettings, err)
 		}
 		net.TieParams(s.InitWeights, s.InitBiases)
 	}

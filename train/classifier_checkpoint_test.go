@@ -48,6 +48,18 @@ func sameRun(t *testing.T, want, got *ClassifierResult, msg string) {
 	assert.Equal(t, want.ModelFlagged, got.ModelFlagged, msg)
 }
 
+// interruptAfter makes a run stop after its n-th batch (Interrupt closed from OnBatch).
+func interruptAfter(s *ClassifierSettings, n int) {
+	stop := make(chan struct{})
+	done := 0
+	s.Interrupt = stop
+	s.OnBatch = func(int, []int, []int) {
+		if done++; done == n {
+			close(stop)
+		}
+	}
+}
+
 // A run interrupted after any batch, saved, read back and resumed ends with exactly the
 // weights, biases, figures and flagged items of an unbroken run.
 func TestClassifierInterruptResumeIsBitIdentical(t *testing.T) {
@@ -63,14 +75,7 @@ func TestClassifierInterruptResumeIsBitIdentical(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.ckpt")
 	for _, stopAfter := range []int{1, batches/3 - 1, batches / 3, batches/3 + 1, batches - 2, batches - 1} {
 		s := checkpointSettings()
-		stop := make(chan struct{})
-		done := 0
-		s.Interrupt = stop
-		s.OnBatch = func(int, []int, []int) {
-			if done++; done == stopAfter {
-				close(stop)
-			}
-		}
+		interruptAfter(&s, stopAfter)
 		part, err := TrainClassifier(ctx, tr, te, s)
 		require.ErrorIs(t, err, ErrInterrupted)
 		require.NotNil(t, part.Checkpoint)

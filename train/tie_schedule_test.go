@@ -47,24 +47,7 @@ func TestTieParams(t *testing.T) {
 				assert.Equal(t, b0, b, "TieParams changed its input biases")
 				gw, gb := n.Weights(), n.Biases()
 				checkTiesHold(t, g, ti, gw, omega)
-				copies := [][]float64{w}
-				best := tiedDist2(copies, gw, nil)
-				par := make([]float64, ti.WeightParams)
-				for e, p := range ti.Weight {
-					par[p] = gw[e]
-				}
-				for trial := 0; trial < 300; trial++ {
-					q := make([]float64, ti.WeightParams)
-					for p := range q {
-						if trial%2 == 0 {
-							q[p] = 2*rng.Float64() - 1
-						} else {
-							q[p] = par[p] + 0.05*(2*rng.Float64()-1)
-						}
-					}
-					v := fromParams(ti, q, omega)
-					require.GreaterOrEqual(t, tiedDist2(copies, v, nil), best-1e-9, "weight trial %d is closer", trial)
-				}
+				checkNearestTied(t, ti, [][]float64{w}, gw, omega, nil, rng)
 				// Biases: tied nodes equal, data nodes 0, and the g²-weighted distance minimal.
 				bp := make([]float64, ti.BiasParams)
 				for j, p := range ti.Bias {
@@ -140,14 +123,7 @@ func TestUntiedEpochsSchedule(t *testing.T) {
 	for _, stopAfter := range []int{1, 7, 8, 9, 10, batches - 1} { // the switch is before batch 9
 		s := scheduleSettings(a)
 		s.UntiedEpochs = 2
-		stop := make(chan struct{})
-		done := 0
-		s.Interrupt = stop
-		s.OnBatch = func(int, []int, []int) {
-			if done++; done == stopAfter {
-				close(stop)
-			}
-		}
+		interruptAfter(&s, stopAfter)
 		part, err := TrainClassifier(ctx, tr, te, s)
 		require.ErrorIs(t, err, ErrInterrupted)
 		c, err := DecodeClassifierCheckpoint(part.Checkpoint.Encode())
@@ -189,15 +165,7 @@ func TestTiedConsensusIsMeanForAnyLayerMetric(t *testing.T) {
 		for e := range wt {
 			wt[e] = gamma2
 		}
-		best := tiedDist2(copies, plain, wt)
-		for trial := 0; trial < 200; trial++ {
-			q := make([]float64, ti.WeightParams)
-			for e, p := range ti.Weight {
-				q[p] = plain[e] + 0.05*(2*rng.Float64()-1)
-			}
-			v := fromParams(ti, q, 1)
-			require.GreaterOrEqual(t, tiedDist2(copies, v, wt), best-1e-12, "γ² %v trial %d", gamma2, trial)
-		}
+		checkNearestTied(t, ti, copies, plain, 1, wt, rng)
 	}
 	// The bilinear correction of one copy, measured: with a small residual the share on w
 	// grows as γ² falls, bounded by the whole correction.
