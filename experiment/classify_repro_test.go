@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,5 +144,45 @@ func TestAutoWMetric(t *testing.T) {
 		if got := AutoWMetric(specs); got != want {
 			t.Errorf("%s: %q, want %q", arch, got, want)
 		}
+	}
+}
+
+// The figures that docs/experiments/conv-classifier.md ("Copies of a kernel weight") takes
+// the bilinear projection's share on w from: the 5×5 stride-2 patches that the first
+// convolution of conv5s2x8,conv5s2x16,dense10 reads (11×11 positions) of the first 10⁴
+// MNIST training images have ‖x‖² 4.28 on average, 38% of them are blank, 6.9 on average
+// over the others. go test ./experiment -run TestMNISTPatchNorms -v prints them.
+func TestMNISTPatchNorms(t *testing.T) {
+	needMNIST(t)
+	tr, _, err := MNISTTrainTest(10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	blank, n := 0, 0
+	for k := 0; k < tr.X.Rows; k++ {
+		img := tr.X.Row(k)
+		for oy := 0; oy < 11; oy++ {
+			for ox := 0; ox < 11; ox++ {
+				var s float64
+				for dy := 0; dy < 5; dy++ {
+					for dx := 0; dx < 5; dx++ {
+						v := img[(2*oy+dy)*28+2*ox+dx]
+						s += v * v
+					}
+				}
+				sum += s
+				n++
+				if s == 0 {
+					blank++
+				}
+			}
+		}
+	}
+	mean, frac := sum/float64(n), float64(blank)/float64(n)
+	nonBlank := sum / float64(n-blank)
+	t.Logf("‖x‖² mean %.3f, blank %.1f%%, mean over the others %.2f", mean, 100*frac, nonBlank)
+	if math.Abs(mean-4.28) > 0.01 || math.Abs(frac-0.379) > 0.001 || math.Abs(nonBlank-6.9) > 0.05 {
+		t.Errorf("‖x‖² mean %v, blank fraction %v, non-blank mean %v; the docs say 4.28, 38%%, 6.9", mean, frac, nonBlank)
 	}
 }
